@@ -6,8 +6,9 @@
  * number), validates every key and the cross-field rules once, and returns
  * an immutable struct.  Nothing here is global: the struct is passed
  * explicitly to whoever needs it.  Unknown sections and keys are errors.
- * Error messages read "file:line: key: reason" (line 0 for whole-file or
- * cross-field errors that belong to no single line).
+ * Error messages read "file:line: key: reason" ("file:line: [section]:
+ * reason" for a section; "file: key: reason", without a line, for
+ * whole-file errors and for cross-field errors that belong to no line).
  */
 #ifndef DISTGATE_CONFIG_H
 #define DISTGATE_CONFIG_H
@@ -83,7 +84,9 @@ struct config {
  * Loads and validates PATH.  On success returns 0 and stores a new config
  * in *out (the caller owns it; free with config_free()).  On failure
  * returns -1, writes "file:line: key: reason" into err (NUL-terminated,
- * truncated to errlen) and leaves *out untouched.
+ * truncated to errlen; err may be NULL when errlen is 0) and leaves *out
+ * untouched.  Only the first error is reported.  Peer host names are
+ * resolved here (getaddrinfo), so loading may block on DNS.
  */
 int config_load(const char *path, struct config **out, char *err,
     size_t errlen);
@@ -96,16 +99,142 @@ const struct config_peer *config_peer_by_alias(const struct config *cfg,
     struct in_addr addr);
 
 /*
- * Returns 0 if PATH is a regular file that group and other cannot read,
- * -1 otherwise with a reason in err ("readable by group/other", or the
- * strerror of stat()).
+ * Returns 0 if PATH is a regular file that group and other can neither
+ * read nor write, -1 otherwise with a reason in err when err is not NULL
+ * ("not a regular file", "readable by group/other", "writable by
+ * group/other", or the strerror of stat()).
  */
 int config_check_secret_file(const char *path, char *err, size_t errlen);
 
 /*
- * Parses a duration: "250ms", "10s", "2m", or a bare number of seconds.
- * Returns 0 and stores milliseconds, or -1.
+ * Parses a duration: "250ms", "10s", "2m", "1h", or a bare number of
+ * seconds (digits only, no spaces or sign).  Returns 0 and stores
+ * milliseconds, or -1 (also when the result exceeds UINT_MAX ms).
  */
 int config_parse_duration(const char *s, unsigned *ms);
+
+/*
+ * Like config_load(), but parses the LEN bytes at TEXT as if they had been
+ * read from the file NAME: NAME prefixes every error message and relative
+ * paths resolve against its directory (NAME itself is not opened).  TEXT
+ * need not be NUL-terminated and is not modified.  Same results as
+ * config_load().
+ */
+int config_load_buffer(const char *name, const char *text, size_t len,
+    struct config **out, char *err, size_t errlen);
+
+/*
+ * The key table (config_keys.c) that drives config_load(): one entry per
+ * known {section, key}, in the order the documentation lists them.  A
+ * setter parses VALUE into ctx->cfg (or ctx->peer for [peer] keys) and
+ * returns 0, or -1 with a reason (no file, line or key) in ctx->why.  A
+ * setter runs at most once per key and section; on failure the caller
+ * frees whatever it stored through config_free().  Keys that are absent
+ * get their DEF string (if any) passed to their setter after parsing.
+ * During parsing a peer's alias is 0.0.0.0 until configured.
+ */
+#define CONFIG_KEY_REQUIRED	0x1	/* must appear in its section */
+#define CONFIG_KEY_EMPTY_OK	0x2	/* "key =" means unset */
+#define CONFIG_KEY_SECRET	0x4	/* file must deny group/other */
+#define CONFIG_MAX_KEYS		32	/* bound on config_nkeys */
+
+struct config_setctx {
+	struct config *cfg;
+	struct config_peer *peer;	/* current [peer], else NULL */
+	const char *dir;		/* relative paths resolve here */
+	char *why;			/* reason on failure */
+	size_t whylen;
+};
+
+struct config_key {
+	const char *section;		/* "gateway", "tls" or "peer" */
+	const char *name;
+	const char *def;		/* default as written, or NULL */
+	int flags;			/* CONFIG_KEY_* */
+	size_t off;			/* field for generic setters */
+	int (*set)(const struct config_key *key,
+	    const struct config_setctx *ctx, const char *value);
+};
+
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+/*
+ * Cross-field rules (config_rules.c), run once by config_load() after
+ * every key has its value or default.  Each returns 0, or -1 with a
+ * reason (no file, line or key) in why.
+ */
+
+/* Sets every epmd_listen port to epmd_port; fails when listen uses the
+   EPMD port on the wildcard address or on an epmd_listen address. */
+int config_rule_ports(struct config *cfg, char *why, size_t whylen);
+
+/* Fails when a host name appears twice (case-insensitive) across
+   [gateway] and all peers; *where is the peer holding the later one, or
+   cfg->npeers for [gateway]. */
+int config_rule_hostnames(const struct config *cfg, size_t *where,
+    char *why, size_t whylen);
+
+/*
+ * Checks the configured aliases (those not 0.0.0.0): unique, none an
+ * epmd_listen address.  Then gives every other peer, in order, the next
+ * free address of alias_network from network+1 on, skipping 127.0.0.1,
+ * epmd_listen addresses, aliases already taken and the network's last
+ * address.  On failure *where is the peer at fault and *explicit_alias is
+ * 1 when its configured alias is the problem, 0 when the network ran out.
+ */
+int config_rule_aliases(struct config *cfg, size_t *where,
+    int *explicit_alias, char *why, size_t whylen);
+
+/*
+ * Value parsers used by config_load(), exported for callers (command-line
+ * flags) and tests.  All are pure: they read S (NUL-terminated), write
+ * their result only on success, allocate nothing unless said, and return
+ * 0 or -1.  None accepts leading or trailing whitespace.
+ */
+
+/* "yes"/"no", "true"/"false", "on"/"off", "1"/"0", any case: *out = 1/0. */
+int config_parse_bool(const char *s, int *out);
+
+/* A decimal number in MIN..MAX, digits only (no sign, no spaces). */
+int config_parse_uint(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out);
+
+/* A byte count: digits with an optional suffix k/K (x1024) or m/M
+   (x1048576). */
+int config_parse_size(const char *s, size_t *bytes);
+
+/* A numeric IPv4 or IPv6 address (no brackets, no scope); port set to 0. */
+int config_parse_ip(const char *s, struct config_sockaddr *out);
+
+/*
+ * Splits "HOST:PORT" or "[HOST]:PORT" (brackets required when HOST holds
+ * a ':').  Copies HOST (without brackets, non-empty) into host, which has
+ * room for hostlen bytes, and stores PORT (1..65535).
+ */
+int config_parse_hostport(const char *s, char *host, size_t hostlen,
+    uint16_t *port);
+
+/* "a.b.c.d/N" with N in 0..32: stores the address (network order) and N;
+   no range or host-bit checks. */
+int config_parse_cidr4(const char *s, struct in_addr *addr,
+    unsigned *prefix);
+
+/* Returns 1 if S is a valid host part or name: 1..253 characters, each a
+   letter, digit, '-', '.' or '_'; else 0. */
+int config_valid_name(const char *s);
+
+/*
+ * Splits S at runs of spaces, tabs and commas.  On success stores a new
+ * array of *n new strings in *items (*items is NULL when *n is 0); free
+ * with config_free_list().  Returns -1 only when memory runs out.
+ */
+int config_split_list(const char *s, char ***items, size_t *n);
+
+/* Frees what config_split_list() returned; NULL is a no-op. */
+void config_free_list(char **items, size_t n);
+
+/* Sets the port (host order) of an AF_INET or AF_INET6 address. */
+void config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port);
 
 #endif

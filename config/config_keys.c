@@ -1,0 +1,511 @@
+/*
+ * config_keys.c — the {section, key, setter} table and its setters; see
+ * config.h.  Each setter validates one value on its own; rules that tie
+ * several keys together run in config.c once the whole file is read.
+ */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proxy/log.h"
+
+#define TIMEOUT_MIN_MS	100
+#define TIMEOUT_MAX_MS	(10 * 60 * 1000)
+#define NET_TICKTIME_MS	60000
+#define BUFFER_MIN	4096
+#define BUFFER_MAX	(16 * 1024 * 1024)
+#define CONN_MAX	1000000
+#define IDENTITY_MAX	255
+
+static int why(const struct config_setctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+why(const struct config_setctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->why, ctx->whylen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void *
+field(const struct config_key *k, const struct config_setctx *ctx)
+{
+	return (char *)ctx->cfg + k->off;
+}
+
+static int
+is_loopback4(struct in_addr a)
+{
+	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Parses a host-name list into *list / *n, refusing bad and repeated names. */
+static int
+parse_hostnames(const struct config_setctx *ctx, const char *v,
+    char ***list, size_t *n)
+{
+	char **items;
+	size_t count;
+
+	if (config_split_list(v, &items, &count) == -1)
+		return why(ctx, "out of memory");
+	if (count == 0)
+		return why(ctx, "empty list");
+	for (size_t i = 0; i < count; i++) {
+		if (!config_valid_name(items[i])) {
+			why(ctx, "invalid host name \"%s\" (letters, digits,"
+			    " '-', '.', '_'; at most 253)", items[i]);
+			goto fail;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(items[i], items[j]) == 0) {
+				why(ctx, "\"%s\" listed twice", items[i]);
+				goto fail;
+			}
+	}
+	*list = items;
+	*n = count;
+	return 0;
+fail:
+	config_free_list(items, count);
+	return -1;
+}
+
+static int
+set_gw_name(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	(void)k;
+	if (!config_valid_name(v))
+		return why(ctx, "invalid name \"%s\" (letters, digits, '-',"
+		    " '.', '_')", v);
+	if ((ctx->cfg->name = strdup(v)) == NULL)
+		return why(ctx, "out of memory");
+	return 0;
+}
+
+static int
+set_gw_hostnames(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	(void)k;
+	return parse_hostnames(ctx, v, &ctx->cfg->hostnames,
+	    &ctx->cfg->nhostnames);
+}
+
+static int
+set_epmd_port(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	unsigned long port;
+
+	(void)k;
+	if (config_parse_uint(v, 1, 65535, &port) == -1)
+		return why(ctx, "\"%s\" is not a port number 1..65535", v);
+	ctx->cfg->epmd_port = (uint16_t)port;
+	return 0;
+}
+
+static int
+is_loopback(const struct config_sockaddr *sa)
+{
+	if (sa->ss.ss_family == AF_INET)
+		return is_loopback4(((const struct sockaddr_in *)&sa->ss)->
+		    sin_addr);
+	return IN6_IS_ADDR_LOOPBACK(
+	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
+}
+
+static int
+set_epmd_listen(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	struct config_sockaddr *sa = NULL;
+	char **items;
+	size_t n;
+
+	(void)k;
+	if (config_split_list(v, &items, &n) == -1)
+		return why(ctx, "out of memory");
+	if (n == 0) {
+		why(ctx, "empty list");
+		goto fail;
+	}
+	if ((sa = calloc(n, sizeof(*sa))) == NULL) {
+		why(ctx, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (config_parse_ip(items[i], &sa[i]) == -1) {
+			why(ctx, "\"%s\" is not a numeric IP address", items[i]);
+			goto fail;
+		}
+		if (!is_loopback(&sa[i])) {
+			why(ctx, "\"%s\" is not a loopback address"
+			    " (127.0.0.0/8 or ::1)", items[i]);
+			goto fail;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (sa[j].len == sa[i].len &&
+			    memcmp(&sa[j].ss, &sa[i].ss, sa[i].len) == 0) {
+				why(ctx, "\"%s\" listed twice", items[i]);
+				goto fail;
+			}
+	}
+	config_free_list(items, n);
+	ctx->cfg->epmd_listen = sa;
+	ctx->cfg->nepmd_listen = n;
+	return 0;
+fail:
+	free(sa);
+	config_free_list(items, n);
+	return -1;
+}
+
+static int
+set_listen(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct config_sockaddr sa;
+	uint16_t port;
+
+	(void)k;
+	if (config_parse_hostport(v, host, sizeof(host), &port) == -1 ||
+	    config_parse_ip(host, &sa) == -1)
+		return why(ctx, "\"%s\" is not ADDR:PORT with a numeric ADDR"
+		    " ([ADDR]:PORT for IPv6) and PORT 1..65535", v);
+	config_sockaddr_set_port(&sa, port);
+	ctx->cfg->listen = sa;
+	return 0;
+}
+
+static int
+set_log_level(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	int level = log_level_parse(v);
+
+	(void)k;
+	if (level == -1)
+		return why(ctx, "\"%s\" is not one of error, warn, info,"
+		    " debug", v);
+	ctx->cfg->log_level = level;
+	return 0;
+}
+
+static int
+set_bool(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	if (config_parse_bool(v, field(k, ctx)) == -1)
+		return why(ctx, "\"%s\" is not yes/no, true/false, on/off or"
+		    " 1/0", v);
+	return 0;
+}
+
+/* Joins a relative V to ctx->dir; returns a new string or NULL. */
+static char *
+resolve_path(const struct config_setctx *ctx, const char *v)
+{
+	char *s;
+
+	if (v[0] == '/')
+		return strdup(v);
+	if (asprintf(&s, "%s%s%s", ctx->dir,
+	    strcmp(ctx->dir, "/") == 0 ? "" : "/", v) == -1)
+		return NULL;
+	return s;
+}
+
+static int
+set_file(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	char reason[128];
+	struct stat st;
+	char *path;
+
+	if (v[0] == '\0')
+		return 0;
+	if ((path = resolve_path(ctx, v)) == NULL)
+		return why(ctx, "out of memory");
+	if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
+		why(ctx, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		why(ctx, "%s: not a regular file", path);
+		goto fail;
+	}
+	if ((k->flags & CONFIG_KEY_SECRET) &&
+	    config_check_secret_file(path, reason, sizeof(reason)) == -1) {
+		why(ctx, "%s: %s", path, reason);
+		goto fail;
+	}
+	*(char **)field(k, ctx) = path;
+	return 0;
+fail:
+	free(path);
+	return -1;
+}
+
+static int
+set_alias_network(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	struct in_addr net;
+	unsigned prefix;
+
+	(void)k;
+	if (config_parse_cidr4(v, &net, &prefix) == -1)
+		return why(ctx, "\"%s\" is not an IPv4 network a.b.c.d/N", v);
+	if (!is_loopback4(net))
+		return why(ctx, "%s is not inside 127.0.0.0/8", v);
+	if (prefix < 8 || prefix > 30)
+		return why(ctx, "prefix /%u is not in 8..30", prefix);
+	uint32_t mask = 0xffffffffu << (32 - prefix);
+	if ((ntohl(net.s_addr) & ~mask) != 0)
+		return why(ctx, "%s has host bits set", v);
+	ctx->cfg->alias_network = net;
+	ctx->cfg->alias_prefix = prefix;
+	return 0;
+}
+
+static int
+set_max_connections(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 1, CONN_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 1..%d", v, CONN_MAX);
+	ctx->cfg->max_connections = (unsigned)n;
+	return 0;
+}
+
+static int
+set_buffer_size(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	size_t n;
+
+	(void)k;
+	if (config_parse_size(v, &n) == -1)
+		return why(ctx, "\"%s\" is not a size (bytes, or with a k or m"
+		    " suffix)", v);
+	if (n < BUFFER_MIN || n > BUFFER_MAX)
+		return why(ctx, "%s is not in 4k..16m", v);
+	ctx->cfg->buffer_size = n;
+	return 0;
+}
+
+static int
+set_timeout(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	unsigned ms;
+
+	if (config_parse_duration(v, &ms) == -1)
+		return why(ctx, "\"%s\" is not a duration (250ms, 10s, 2m)", v);
+	if (ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS)
+		return why(ctx, "%s is not in 100ms..10m", v);
+	*(unsigned *)field(k, ctx) = ms;
+	return 0;
+}
+
+static int
+set_idle_timeout(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned ms;
+
+	(void)k;
+	if (config_parse_duration(v, &ms) == -1)
+		return why(ctx, "\"%s\" is not a duration (250ms, 10s, 2m)", v);
+	if (ms != 0 && ms <= NET_TICKTIME_MS)
+		return why(ctx, "%s must be 0 (none) or more than 60s, since"
+		    " net_ticktime is 60s", v);
+	ctx->cfg->idle_timeout_ms = ms;
+	return 0;
+}
+
+static int
+set_min_version(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	(void)k;
+	if (strcmp(v, "1.2") == 0)
+		ctx->cfg->min_version = TLS1_2_VERSION;
+	else if (strcmp(v, "1.3") == 0)
+		ctx->cfg->min_version = TLS1_3_VERSION;
+	else
+		return why(ctx, "\"%s\" is not 1.2 or 1.3", v);
+	return 0;
+}
+
+/* Resolves HOST (a literal or a name) into *sa; getaddrinfo's first answer. */
+static int
+resolve(const struct config_setctx *ctx, const char *host,
+    struct config_sockaddr *sa)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	if (config_parse_ip(host, sa) == 0)
+		return 0;
+	if (!config_valid_name(host))
+		return why(ctx, "invalid host \"%s\"", host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return why(ctx, "cannot resolve \"%s\": %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	if (res->ai_addrlen > sizeof(sa->ss)) {
+		freeaddrinfo(res);
+		return why(ctx, "cannot resolve \"%s\": address too long",
+		    host);
+	}
+	memset(sa, 0, sizeof(*sa));
+	memcpy(&sa->ss, res->ai_addr, res->ai_addrlen);
+	sa->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+set_peer_address(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	struct config_sockaddr sa;
+	char host[256];
+	uint16_t port;
+
+	(void)k;
+	if (config_parse_hostport(v, host, sizeof(host), &port) == -1)
+		return why(ctx, "\"%s\" is not HOST:PORT ([ADDR]:PORT for"
+		    " IPv6) with PORT 1..65535", v);
+	if (resolve(ctx, host, &sa) == -1)
+		return -1;
+	config_sockaddr_set_port(&sa, port);
+	if ((ctx->peer->address = strdup(v)) == NULL)
+		return why(ctx, "out of memory");
+	ctx->peer->addr = sa;
+	return 0;
+}
+
+static int
+set_peer_hostnames(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	(void)k;
+	return parse_hostnames(ctx, v, &ctx->peer->hostnames,
+	    &ctx->peer->nhostnames);
+}
+
+static int
+set_peer_alias(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	struct in_addr a;
+
+	(void)k;
+	if (v[0] == '\0')
+		return 0;
+	if (inet_pton(AF_INET, v, &a) != 1)
+		return why(ctx, "\"%s\" is not an IPv4 address", v);
+	if (!is_loopback4(a))
+		return why(ctx, "%s is not inside 127.0.0.0/8", v);
+	uint32_t h = ntohl(a.s_addr);
+	if (h == INADDR_LOOPBACK)
+		return why(ctx, "127.0.0.1 is this host's own address");
+	if ((h & 0x00ffffffu) == 0 || (h & 0x00ffffffu) == 0x00ffffffu)
+		return why(ctx, "%s is the network or broadcast address of"
+		    " 127.0.0.0/8", v);
+	ctx->peer->alias = a;
+	return 0;
+}
+
+static int
+set_peer_identity(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	size_t n = 0;
+
+	(void)k;
+	for (; v[n] != '\0'; n++)
+		if ((unsigned char)v[n] <= ' ' || (unsigned char)v[n] >= 0x7f)
+			return why(ctx, "identity must be printable ASCII"
+			    " without spaces");
+	if (n > IDENTITY_MAX)
+		return why(ctx, "identity is longer than %d characters",
+		    IDENTITY_MAX);
+	if ((ctx->peer->identity = strdup(v)) == NULL)
+		return why(ctx, "out of memory");
+	return 0;
+}
+
+#define OFF(f)	offsetof(struct config, f)
+#define REQ	CONFIG_KEY_REQUIRED
+#define EMPTY	CONFIG_KEY_EMPTY_OK
+#define SECRET	CONFIG_KEY_SECRET
+
+const struct config_key config_keys[] = {
+	{ "gateway", "name", NULL, 0, 0, set_gw_name },
+	{ "gateway", "hostnames", NULL, REQ, 0, set_gw_hostnames },
+	{ "gateway", "epmd_port", "4369", 0, 0, set_epmd_port },
+	{ "gateway", "epmd_listen", "127.0.0.1 ::1", 0, 0, set_epmd_listen },
+	{ "gateway", "listen", "0.0.0.0:4370", 0, 0, set_listen },
+	{ "gateway", "log_level", "info", 0, 0, set_log_level },
+	{ "gateway", "syslog", "no", 0, OFF(syslog), set_bool },
+	{ "gateway", "cookie_file", NULL, EMPTY | SECRET, OFF(cookie_file),
+	    set_file },
+	{ "gateway", "strict_loopback", "no", 0, OFF(strict_loopback),
+	    set_bool },
+	{ "gateway", "alias_network", "127.0.1.0/24", 0, 0,
+	    set_alias_network },
+	{ "gateway", "max_connections", "1024", 0, 0, set_max_connections },
+	{ "gateway", "buffer_size", "64k", 0, 0, set_buffer_size },
+	{ "gateway", "epmd_timeout", "10s", 0, OFF(epmd_timeout_ms),
+	    set_timeout },
+	{ "gateway", "tls_timeout", "5s", 0, OFF(tls_timeout_ms),
+	    set_timeout },
+	{ "gateway", "connect_timeout", "5s", 0, OFF(connect_timeout_ms),
+	    set_timeout },
+	{ "gateway", "handshake_timeout", "10s", 0, OFF(handshake_timeout_ms),
+	    set_timeout },
+	{ "gateway", "resolve_timeout", "3s", 0, OFF(resolve_timeout_ms),
+	    set_timeout },
+	{ "gateway", "idle_timeout", "0", 0, 0, set_idle_timeout },
+	{ "tls", "cert", NULL, REQ, OFF(cert), set_file },
+	{ "tls", "key", NULL, REQ | SECRET, OFF(key), set_file },
+	{ "tls", "ca", NULL, REQ, OFF(ca), set_file },
+	{ "tls", "crl", NULL, EMPTY, OFF(crl), set_file },
+	{ "tls", "min_version", "1.3", 0, 0, set_min_version },
+	{ "peer", "address", NULL, REQ, 0, set_peer_address },
+	{ "peer", "hostnames", NULL, REQ, 0, set_peer_hostnames },
+	{ "peer", "alias", NULL, EMPTY, 0, set_peer_alias },
+	{ "peer", "identity", NULL, 0, 0, set_peer_identity },
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
+    CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");

@@ -1,0 +1,232 @@
+/*
+ * config_rules.c — rules that tie several keys together, run once over a
+ * parsed struct config; queries on the frozen config; config_free().  See
+ * config.h.
+ */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+same_addr(const struct config_sockaddr *a, const struct config_sockaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0;
+}
+
+static int
+is_wildcard(const struct config_sockaddr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+}
+
+static uint16_t
+port_of(const struct config_sockaddr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+}
+
+int
+config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
+{
+	const struct config_sockaddr *l = &cfg->listen;
+
+	for (size_t i = 0; i < cfg->nepmd_listen; i++) {
+		config_sockaddr_set_port(&cfg->epmd_listen[i], cfg->epmd_port);
+		if (port_of(l) == cfg->epmd_port &&
+		    (is_wildcard(l) || same_addr(l, &cfg->epmd_listen[i])))
+			return why(whybuf, whylen, "port %u is the EPMD port"
+			    " of an epmd_listen address", port_of(l));
+	}
+	return 0;
+}
+
+/* Owner 0 is [gateway], owner o > 0 is peers[o - 1]. */
+static void
+owner(const struct config *cfg, size_t o, char ***names, size_t *n)
+{
+	*names = o ? cfg->peers[o - 1].hostnames : cfg->hostnames;
+	*n = o ? cfg->peers[o - 1].nhostnames : cfg->nhostnames;
+}
+
+int
+config_rule_hostnames(const struct config *cfg, size_t *where,
+    char *whybuf, size_t whylen)
+{
+	char **v, **w;
+	size_t n, m;
+
+	for (size_t o = 1; o <= cfg->npeers; o++) {
+		owner(cfg, o, &v, &n);
+		for (size_t i = 0; i < n; i++)
+			for (size_t q = 0; q < o; q++) {
+				owner(cfg, q, &w, &m);
+				for (size_t j = 0; j < m; j++) {
+					if (strcasecmp(v[i], w[j]) != 0)
+						continue;
+					*where = o - 1;
+					if (q == 0)
+						return why(whybuf, whylen,
+						    "\"%s\" is already a host"
+						    " name of [gateway]", v[i]);
+					return why(whybuf, whylen, "\"%s\" is"
+					    " already a host name of [peer %s]",
+					    v[i], cfg->peers[q - 1].name);
+				}
+			}
+	}
+	return 0;
+}
+
+/* Returns 1 if host-order address A is an IPv4 epmd_listen address. */
+static int
+is_epmd_addr(const struct config *cfg, uint32_t a)
+{
+	for (size_t i = 0; i < cfg->nepmd_listen; i++)
+		if (cfg->epmd_listen[i].ss.ss_family == AF_INET &&
+		    ntohl(((const struct sockaddr_in *)&cfg->epmd_listen[i].ss)->
+		    sin_addr.s_addr) == a)
+			return 1;
+	return 0;
+}
+
+/* Returns 1 if host-order address A may not become an automatic alias. */
+static int
+alias_taken(const struct config *cfg, uint32_t a)
+{
+	if (a == INADDR_LOOPBACK || is_epmd_addr(cfg, a))
+		return 1;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		if (ntohl(cfg->peers[i].alias.s_addr) == a)
+			return 1;
+	return 0;
+}
+
+int
+config_rule_aliases(struct config *cfg, size_t *where, int *explicit_alias,
+    char *whybuf, size_t whylen)
+{
+	uint32_t net = ntohl(cfg->alias_network.s_addr);
+	uint32_t last = (1u << (32 - cfg->alias_prefix)) - 1, next = 1;
+	char buf[INET_ADDRSTRLEN];
+
+	for (size_t j = 0; j < cfg->npeers; j++) {
+		struct in_addr a = cfg->peers[j].alias;
+
+		if (a.s_addr == 0)
+			continue;
+		*where = j;
+		*explicit_alias = 1;
+		inet_ntop(AF_INET, &a, buf, sizeof(buf));
+		for (size_t q = 0; q < j; q++)
+			if (cfg->peers[q].alias.s_addr == a.s_addr)
+				return why(whybuf, whylen, "%s is already the"
+				    " alias of [peer %s]", buf,
+				    cfg->peers[q].name);
+		if (is_epmd_addr(cfg, ntohl(a.s_addr)))
+			return why(whybuf, whylen, "%s is an epmd_listen"
+			    " address", buf);
+	}
+	for (size_t j = 0; j < cfg->npeers; j++) {
+		if (cfg->peers[j].alias.s_addr != 0)
+			continue;
+		while (next < last && alias_taken(cfg, net + next))
+			next++;
+		if (next >= last) {
+			*where = j;
+			*explicit_alias = 0;
+			inet_ntop(AF_INET, &cfg->alias_network, buf,
+			    sizeof(buf));
+			return why(whybuf, whylen, "no free address left in"
+			    " alias_network %s/%u", buf, cfg->alias_prefix);
+		}
+		cfg->peers[j].alias.s_addr = htonl(net + next++);
+	}
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		struct config_peer *peer = &cfg->peers[i];
+
+		free(peer->name);
+		free(peer->address);
+		config_free_list(peer->hostnames, peer->nhostnames);
+		free(peer->identity);
+	}
+	free(cfg->peers);
+	free(cfg->path);
+	free(cfg->name);
+	config_free_list(cfg->hostnames, cfg->nhostnames);
+	free(cfg->epmd_listen);
+	free(cfg->cookie_file);
+	free(cfg->cert);
+	free(cfg->key);
+	free(cfg->ca);
+	free(cfg->crl);
+	free(cfg);
+}
+
+const struct config_peer *
+config_peer_by_alias(const struct config *cfg, struct in_addr addr)
+{
+	for (size_t i = 0; i < cfg->npeers; i++)
+		if (cfg->peers[i].alias.s_addr == addr.s_addr)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+int
+config_check_secret_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return why(err, errlen, "%s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return why(err, errlen, "not a regular file");
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		return why(err, errlen, "readable by group/other");
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return why(err, errlen, "writable by group/other");
+	return 0;
+}

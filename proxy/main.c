@@ -1,3 +1,114 @@
-/* main.c — placeholder until the gateway lands. */
+/* main.c — the distgate command: run, check a configuration, print inetrc. */
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("distgate " DISTGATE_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
+#include "config/config.h"
+#include "proxy/gateway.h"
+#include "proxy/inetrc.h"
+#include "proxy/log.h"
+
+#define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: distgate [-c FILE] [-t | inetrc]\n"
+	    "\n"
+	    "A gateway for Erlang/Elixir distribution: the host's EPMD, and\n"
+	    "mutual TLS between hosts on one pinned port.\n"
+	    "\n"
+	    "  -c FILE     configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -t          check the configuration, print \"configuration OK\"\n"
+	    "  -d          log at debug level (overrides log_level)\n"
+	    "  inetrc      print the Erlang inetrc for this host's nodes\n"
+	    "  --version   print the version\n"
+	    "  --help      this text\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = DEFAULT_CONFIG;
+	int check = 0, debug = 0, ch, rc = 1;
+	struct config *cfg = NULL;
+	struct event_base *base = NULL;
+	struct gateway gw;
+	char err[1024];
+
+	while ((ch = getopt_long(argc, argv, "c:tdhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("distgate %s (%s, libevent %s)\n",
+			    DISTGATE_VERSION, OpenSSL_version(OPENSSL_VERSION),
+			    event_get_version());
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "inetrc") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		config_free(cfg);
+		return 0;
+	}
+	if (argc == 1) {
+		rc = inetrc_write(stdout, cfg) == 0 ? 0 : 1;
+		config_free(cfg);
+		return rc;
+	}
+	log_init(debug ? LOG_LVL_DEBUG : (enum log_level)cfg->log_level,
+	    cfg->syslog);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (gateway_init(&gw, base, cfg, err, sizeof(err)) == -1) {
+		log_error("start-up failed: %s", err);
+		goto done;
+	}
+	log_info("distgate %s started: %s, %zu peer(s)", DISTGATE_VERSION,
+	    cfg->name, cfg->npeers);
+	if (event_base_dispatch(base) == -1)
+		log_error("event loop failed");
+	else
+		rc = 0;
+	log_info("stopped");
+done:
+	gateway_fini(&gw);
+	event_base_free(base);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,257 @@
+/* conn.c — connection lifecycle: creation, states, timers, close.  See conn.h. */
+#include "proxy/conn.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config/config.h"
+#include "proxy/gateway.h"
+#include "proxy/gwlink.h"
+#include "proxy/inbound.h"
+#include "proxy/log.h"
+#include "proxy/splice.h"
+
+#define REQUEST_IDLE_MS	30000	/* inbound: silence allowed between requests */
+
+static const char *state_names[] = {
+	"new", "tls_accept", "requests", "node_connect", "route",
+	"handshake", "established", "closed",
+};
+
+const char *
+conn_state_name(enum conn_state s)
+{
+	if ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]))
+		return state_names[s];
+	return "?";
+}
+
+static void conn_timeout(evutil_socket_t, short, void *);
+static void conn_kicked(evutil_socket_t, short, void *);
+
+struct conn *
+conn_new(struct gateway *gw, int outbound)
+{
+	struct conn *c;
+
+	if (gateway_admit(gw, outbound ? "outbound" : "inbound") == -1)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		gateway_release(gw);
+		return NULL;
+	}
+	c->id = gateway_next_id(gw);
+	c->gw = gw;
+	c->outbound = outbound != 0;
+	c->peer_idx = -1;
+	half_init(&c->local);
+	half_init(&c->remote);
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->last_io = c->t0.tv_sec;
+	snprintf(c->raddr, sizeof(c->raddr), "-");
+	snprintf(c->ident, sizeof(c->ident), "-");
+	c->timer = evtimer_new(gw->base, conn_timeout, c);
+	c->kick = event_new(gw->base, -1, 0, conn_kicked, c);
+	if (c->timer == NULL || c->kick == NULL) {
+		conn_close(c, "out of memory");
+		return NULL;
+	}
+	return c;
+}
+
+static int
+transition_ok(enum conn_state from, enum conn_state to)
+{
+	switch (to) {
+	case CONN_TLS_ACCEPT:
+	case CONN_ROUTE:
+		return from == CONN_NEW;
+	case CONN_REQUESTS:
+		return from == CONN_TLS_ACCEPT;
+	case CONN_NODE_CONNECT:
+		return from == CONN_REQUESTS;
+	case CONN_HANDSHAKE:
+		return from == CONN_NODE_CONNECT || from == CONN_ROUTE;
+	case CONN_ESTABLISHED:
+		return from == CONN_HANDSHAKE;
+	case CONN_CLOSED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static unsigned
+state_timeout_ms(const struct conn *c, enum conn_state s)
+{
+	const struct config *cfg = c->gw->cfg;
+
+	switch (s) {
+	case CONN_TLS_ACCEPT:
+		return cfg->tls_timeout_ms;
+	case CONN_REQUESTS:
+		return REQUEST_IDLE_MS;
+	case CONN_NODE_CONNECT:
+		return cfg->connect_timeout_ms;
+	case CONN_ROUTE:
+		return cfg->connect_timeout_ms + cfg->tls_timeout_ms;
+	case CONN_HANDSHAKE:
+		return cfg->handshake_timeout_ms;
+	case CONN_ESTABLISHED:
+		/* Checked every half period against last_io. */
+		return cfg->idle_timeout_ms / 2;
+	default:
+		return 0;
+	}
+}
+
+void
+conn_rearm(struct conn *c)
+{
+	unsigned ms;
+
+	(void)evtimer_del(c->timer);
+	if ((ms = state_timeout_ms(c, c->state)) > 0) {
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+		(void)evtimer_add(c->timer, &tv);
+	}
+}
+
+void
+conn_set_state(struct conn *c, enum conn_state state)
+{
+	assert(transition_ok(c->state, state));
+	log_debug("conn=%llu state %s -> %s", (unsigned long long)c->id,
+	    conn_state_name(c->state), conn_state_name(state));
+	c->state = state;
+	conn_rearm(c);
+}
+
+
+int
+conn_fail(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->whybuf, sizeof(c->whybuf), fmt, ap);
+	va_end(ap);
+	c->why = c->whybuf;
+	return -1;
+}
+
+static void
+conn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timespec now;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CONN_ESTABLISHED) {
+		const struct config *cfg = c->gw->cfg;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - c->last_io) * 1000 <
+		    (long long)cfg->idle_timeout_ms) {
+			unsigned ms = cfg->idle_timeout_ms / 2;
+			struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+			(void)evtimer_add(c->timer, &tv);
+			return;
+		}
+		conn_close(c, "idle timeout");
+		return;
+	}
+	conn_close(c, c->state == CONN_TLS_ACCEPT ? "TLS handshake timeout" :
+	    c->state == CONN_REQUESTS ? "no request in time" :
+	    c->state == CONN_NODE_CONNECT ? "node connect timeout" :
+	    c->state == CONN_ROUTE ? "route timeout" :
+	    c->state == CONN_HANDSHAKE ? "distribution handshake timeout" :
+	    "timeout");
+}
+
+static int
+conn_step(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_TLS_ACCEPT:
+	case CONN_REQUESTS:
+	case CONN_NODE_CONNECT:
+		return inbound_step(c);
+	case CONN_HANDSHAKE:
+	case CONN_ESTABLISHED:
+		return splice_pump(c);
+	default:
+		return 0;	/* CONN_ROUTE waits on its link */
+	}
+}
+
+void
+conn_io(int fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn_step(c) == -1)
+		conn_close(c, c->why ? c->why : "error");
+}
+
+static void
+conn_kicked(evutil_socket_t fd, short what, void *arg)
+{
+	conn_io(fd, what, arg);
+}
+
+void
+conn_kick(struct conn *c)
+{
+	event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+void
+conn_close(struct conn *c, const char *reason)
+{
+	struct timespec now;
+	const struct config *cfg = c->gw->cfg;
+	const char *peer = c->peer_idx >= 0 ?
+	    cfg->peers[c->peer_idx].name : "-";
+	int level_info = c->state >= CONN_HANDSHAKE;
+	char when[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(when, sizeof(when), "%.3f",
+	    (double)(now.tv_sec - c->t0.tv_sec) +
+	    (double)(now.tv_nsec - c->t0.tv_nsec) / 1e9);
+	(level_info ? log_info : log_warnx)(
+	    "conn=%llu closed dir=%s state=%s peer=%s addr=%s ident=%s "
+	    "target=%s initiator=%s acceptor=%s hidden=%s reason=\"%s\" "
+	    "bytes_out=%llu bytes_in=%llu duration=%ss",
+	    (unsigned long long)c->id, c->outbound ? "out" : "in",
+	    conn_state_name(c->state), peer, c->raddr, c->ident,
+	    c->target[0] ? c->target : "-",
+	    c->initiator[0] ? c->initiator : "-",
+	    c->acceptor[0] ? c->acceptor : "-", c->hidden ? "yes" : "no",
+	    reason, (unsigned long long)c->up.bytes,
+	    (unsigned long long)c->down.bytes, when);
+
+	c->state = CONN_CLOSED;
+	if (c->link != NULL)
+		gwlink_cancel(c->link);
+	half_clear(&c->local);
+	half_clear(&c->remote);
+	free(c->up.buf);
+	free(c->down.buf);
+	free(c->up.hs);
+	free(c->down.hs);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->kick != NULL)
+		event_free(c->kick);
+	gateway_release(c->gw);
+	free(c);
+}

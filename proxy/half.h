@@ -1,0 +1,80 @@
+/*
+ * half.h — one side of a connection: a socket, plain or TLS, and its two
+ * libevent events.
+ *
+ * The owner drives I/O with half_read()/half_write() and then declares
+ * what it waits for with half_want(); a half adds or deletes its events
+ * only when that interest changes.  For TLS halves, an SSL_read that needs
+ * to write (or an SSL_write that needs to read) is remembered and folded
+ * into the interest, so the owner only says "I want to read" or "I want
+ * to write".  Both events call the owner's callback with the owner's arg.
+ */
+#ifndef DISTGATE_HALF_H
+#define DISTGATE_HALF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+struct event;
+struct event_base;
+
+#define HALF_AGAIN	(-1)	/* would block; interest recorded */
+#define HALF_ERR	(-2)	/* hard error; reason in h->err */
+
+struct half {
+	int fd;			/* -1 when unused */
+	SSL *ssl;		/* NULL for a plain socket */
+	struct event *rev, *wev;
+	unsigned rev_on:1, wev_on:1;
+	unsigned rd_needs_w:1;	/* last SSL read/handshake wanted write */
+	unsigned wr_needs_r:1;	/* last SSL write/shutdown wanted read */
+	unsigned hs_needs_r:1, hs_needs_w:1;
+	const char *err;	/* static reason after HALF_ERR */
+	char errbuf[120];	/* OpenSSL's reason, when there is one */
+};
+
+/* Sets every handle to "none" so half_clear() is safe at any point. */
+void half_init(struct half *h);
+
+/*
+ * Binds FD (and SSL, which may be NULL) to the half and creates its events
+ * on BASE calling CB(fd, what, ARG).  The half owns FD and SSL from now on.
+ * Returns 0, or -1 (events could not be made; FD and SSL still owned).
+ */
+int half_open(struct half *h, struct event_base *base, int fd, SSL *ssl,
+    void (*cb)(int, short, void *), void *arg);
+
+/* Reads up to LEN bytes: >0 bytes, 0 for EOF (TLS close_notify or TCP
+ * FIN), HALF_AGAIN, or HALF_ERR. */
+ssize_t half_read(struct half *h, void *buf, size_t len);
+
+/* Writes up to LEN bytes (LEN > 0): bytes written, HALF_AGAIN or
+ * HALF_ERR.  For TLS, a retry after HALF_AGAIN must pass at least the
+ * same bytes again (partial-write and moving-buffer modes are on). */
+ssize_t half_write(struct half *h, const void *buf, size_t len);
+
+/* Returns 1 if a TLS half holds decrypted bytes not yet read. */
+int half_pending(const struct half *h);
+
+/* Drives the TLS handshake: 1 done, HALF_AGAIN, HALF_ERR. */
+int half_handshake(struct half *h);
+
+/* Ends the write direction: TLS close_notify or shutdown(SHUT_WR).
+ * Returns 0, HALF_AGAIN or HALF_ERR. */
+int half_shutdown_wr(struct half *h);
+
+/* Declares interest: RD wants readability, WR writability (plus what a
+ * pending TLS operation needs).  Returns 0 or -1 if libevent refused. */
+int half_want(struct half *h, int rd, int wr);
+
+/* Moves FD, SSL and interest from SRC into DST (re-creating the events for
+ * the new owner); SRC is left empty.  Returns 0 or -1. */
+int half_move(struct half *dst, struct half *src, struct event_base *base,
+    void (*cb)(int, short, void *), void *arg);
+
+/* Frees the events and the SSL, closes the fd; safe on an empty half. */
+void half_clear(struct half *h);
+
+#endif

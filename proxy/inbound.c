@@ -1,0 +1,324 @@
+/* inbound.c — the pinned TLS port's side of the tunnel.  See inbound.h. */
+#include "proxy/inbound.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "config/config.h"
+#include "crypto/ident.h"
+#include "proxy/conn.h"
+#include "proxy/epmd.h"
+#include "proxy/gateway.h"
+#include "proxy/gwproto.h"
+#include "proxy/log.h"
+#include "proxy/netutil.h"
+#include "proxy/registry.h"
+#include "proxy/splice.h"
+
+#define MAX_REQUEST_BODY	(GWPROTO_MAX_NAME + 1)
+
+void
+inbound_accept(int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, void *arg)
+{
+	struct gateway *gw = arg;
+	struct conn *c;
+	SSL *ssl;
+
+	(void)local;
+	if ((c = conn_new(gw, 0)) == NULL) {
+		close(fd);
+		return;
+	}
+	net_fmt(peer, c->raddr, sizeof(c->raddr));
+	if ((ssl = SSL_new(gw->srv_ctx)) == NULL ||
+	    SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		close(fd);
+		conn_close(c, "TLS setup failed");
+		return;
+	}
+	SSL_set_accept_state(ssl);
+	if (half_open(&c->remote, gw->base, fd, ssl, conn_io, c) == -1) {
+		conn_close(c, "event setup failed");
+		return;
+	}
+	log_debug("conn=%llu accepted from %s", (unsigned long long)c->id,
+	    c->raddr);
+	conn_set_state(c, CONN_TLS_ACCEPT);
+	conn_io(fd, 0, c);
+}
+
+/* After the TLS handshake: map the certificate to a [peer]. */
+static int
+check_identity(struct conn *c)
+{
+	const struct config *cfg = c->gw->cfg;
+	X509 *cert = SSL_get0_peer_certificate(c->remote.ssl);
+	char desc[256];
+
+	if (cert == NULL)
+		return conn_fail(c, "no client certificate");
+	if (SSL_get_verify_result(c->remote.ssl) != X509_V_OK)
+		return conn_fail(c, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(
+		    SSL_get_verify_result(c->remote.ssl)));
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		if (ident_match(cert, cfg->peers[i].identity)) {
+			c->peer_idx = (long)i;
+			snprintf(c->ident, sizeof(c->ident), "%s",
+			    cfg->peers[i].identity);
+			log_debug("conn=%llu TLS %s %s peer=%s",
+			    (unsigned long long)c->id,
+			    SSL_get_version(c->remote.ssl),
+			    SSL_get_cipher_name(c->remote.ssl),
+			    cfg->peers[i].name);
+			return 0;
+		}
+	}
+	ident_describe(cert, desc, sizeof(desc));
+	return conn_fail(c, "certificate identity not allowed: %s", desc);
+}
+
+/* Queues a reply for the peer; the pump flushes it. */
+static int
+reply(struct conn *c, const uint8_t *buf, size_t len)
+{
+	if (len == 0 || splice_queue(c, 1, buf, len) == -1)
+		return conn_fail(c, "reply does not fit");
+	return 0;
+}
+
+static int
+reply_status(struct conn *c, uint8_t type, uint8_t status,
+    const char *reason, int then_close)
+{
+	uint8_t out[GWPROTO_HDR + 1 + GWPROTO_MAX_REASON];
+
+	if (then_close) {
+		c->close_after_flush = 1;
+		conn_fail(c, "refused %s: %s", gw_status_name(status), reason);
+	}
+	return reply(c, out, gw_encode_status(out, sizeof(out), type, status,
+	    reason));
+}
+
+struct names_ctx {
+	const char **names;
+	size_t n, max;
+};
+
+static int
+collect_name(const struct reg_node *node, void *arg)
+{
+	struct names_ctx *nc = arg;
+
+	if (nc->n == nc->max)
+		return 1;
+	nc->names[nc->n++] = node->name;
+	return 0;
+}
+
+static int
+answer_names(struct conn *c)
+{
+	static uint8_t out[GWPROTO_HDR + GWPROTO_MAX_BODY];
+	const char *names[256];
+	struct names_ctx nc = { names, 0, 256 };
+	size_t len;
+
+	registry_foreach(c->gw->reg, collect_name, &nc);
+	while ((len = gw_encode_names(out, sizeof(out), names, nc.n)) == 0 &&
+	    nc.n > 0)
+		nc.n--;		/* keep what fits in one reply */
+	return reply(c, out, len);
+}
+
+/* ROUTE: connect to the local node and wait for the connect to finish. */
+static int
+start_route(struct conn *c, const char *name)
+{
+	const struct reg_node *node = registry_find(c->gw->reg, name);
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int fd;
+
+	snprintf(c->target, sizeof(c->target), "%.*s",
+	    (int)sizeof(c->target) - 1, name);
+	if (node == NULL)
+		return reply_status(c, GW_ROUTE_REPLY, GW_NO_SUCH_NODE,
+		    "no such node", 1);
+	len = epmd_node_addr(node, &sa);
+	if ((fd = net_connect((struct sockaddr *)&sa, len)) == -1)
+		return reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
+		    strerror(errno), 1);
+	if (half_open(&c->local, c->gw->base, fd, NULL, conn_io, c) == -1) {
+		close(fd);
+		return conn_fail(c, "event setup failed");
+	}
+	conn_set_state(c, CONN_NODE_CONNECT);
+	return half_want(&c->local, 0, 1) == -1 ?
+	    conn_fail(c, "event setup failed") : 0;
+}
+
+/* Handles one whole request.  Returns 0 or -1 with c->why. */
+static int
+handle_request(struct conn *c, const struct gw_msg *m)
+{
+	char name[GWPROTO_MAX_NAME + 1];
+	const char *why = NULL;
+	uint8_t out[64];
+
+	if (m->version != GWPROTO_VERSION)
+		return reply_status(c, GW_ERROR, GW_UNSUPPORTED_VERSION,
+		    "unsupported protocol version", 1);
+	switch (m->type) {
+	case GW_NAMES:
+		if (m->body_len != 0)
+			return reply_status(c, GW_NAMES_REPLY, GW_BAD_REQUEST,
+			    "NAMES takes no body", 1);
+		return answer_names(c);
+	case GW_RESOLVE:
+	case GW_ROUTE:
+		if (gw_body_name(m, name, sizeof(name), &why) == -1)
+			return reply_status(c, m->type | 0x80, GW_BAD_REQUEST,
+			    why, 1);
+		if (strchr(name, '@') != NULL)
+			return reply_status(c, m->type | 0x80, GW_NOT_ALLOWED,
+			    "routing by full node name is not enabled",
+			    m->type == GW_ROUTE);
+		if (m->type == GW_ROUTE)
+			return start_route(c, name);
+		const struct reg_node *node = registry_find(c->gw->reg, name);
+		log_debug("conn=%llu resolve %s: %s", (unsigned long long)c->id,
+		    name, node ? "found" : "no such node");
+		if (node == NULL)
+			return reply_status(c, GW_RESOLVE_REPLY,
+			    GW_NO_SUCH_NODE, "no such node", 0);
+		return reply(c, out, gw_encode_resolve_ok(out, sizeof(out),
+		    node->high, node->low, node->node_type));
+	default:
+		return reply_status(c, GW_ERROR, GW_BAD_REQUEST,
+		    "unknown request type", 1);
+	}
+}
+
+static int
+read_requests(struct conn *c)
+{
+	struct dir *d = &c->down;	/* requests arrive from the remote */
+	struct gw_msg m;
+	const char *why = NULL;
+	ssize_t n;
+
+	if (d->hs == NULL && (d->hs = malloc(CONN_HS_CAP)) == NULL)
+		return conn_fail(c, "out of memory");
+	for (;;) {
+		if (c->close_after_flush || c->state != CONN_REQUESTS)
+			return 0;
+		switch (gw_parse(d->hs, d->hslen, &m, &why)) {
+		case GW_PARSE_BAD:
+			(void)reply_status(c, GW_ERROR, GW_BAD_REQUEST, why, 1);
+			return conn_fail(c, "bad gateway request: %s", why);
+		case GW_PARSE_DONE:
+			if (handle_request(c, &m) == -1)
+				return -1;
+			memmove(d->hs, d->hs + m.consumed, d->hslen -
+			    m.consumed);
+			d->hslen -= m.consumed;
+			if (c->state == CONN_REQUESTS)
+				conn_rearm(c);	/* idle timer restarts */
+			continue;
+		case GW_PARSE_NEED_MORE:
+			if (d->hslen >= GWPROTO_HDR &&
+			    ((size_t)d->hs[4] << 8 | d->hs[5]) >
+			    MAX_REQUEST_BODY) {
+				(void)reply_status(c, GW_ERROR, GW_BAD_REQUEST,
+				    "request too long", 1);
+				return conn_fail(c, "request too long");
+			}
+			break;
+		}
+		n = half_read(&c->remote, d->hs + d->hslen,
+		    CONN_HS_CAP - d->hslen);
+		if (n == HALF_AGAIN)
+			return 0;
+		if (n == HALF_ERR)
+			return conn_fail(c, "remote read: %s", c->remote.err);
+		if (n == 0)
+			return conn_fail(c, d->hslen ? "peer closed mid-request"
+			    : "peer closed");
+		d->hslen += (size_t)n;
+	}
+}
+
+/* CONN_REQUESTS: read and answer requests, flush the replies. */
+static int
+requests_step(struct conn *c)
+{
+	if (read_requests(c) == -1 && !c->close_after_flush)
+		return -1;
+	if (c->state == CONN_NODE_CONNECT)
+		return 0;
+	if (splice_flush_up(c) == -1)
+		return -1;
+	if (c->close_after_flush)
+		return c->up.len == 0 ? -1 : 0;	/* reply sent: close */
+	return half_want(&c->remote, 1, c->up.len > 0) == -1 ?
+	    conn_fail(c, "event setup failed") : 0;
+}
+
+/* CONN_NODE_CONNECT: the node's port answered (or refused). */
+static int
+node_connected(struct conn *c)
+{
+	uint8_t out[GWPROTO_HDR + 1];
+	int r;
+
+	if ((r = net_connect_result(c->local.fd)) != 0) {
+		half_clear(&c->local);
+		c->state = CONN_REQUESTS;	/* only to flush the reply */
+		if (reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
+		    strerror(r), 1) == -1)
+			return -1;
+		return requests_step(c);
+	}
+	if (reply(c, out, gw_encode_status(out, sizeof(out), GW_ROUTE_REPLY,
+	    GW_OK, NULL)) == -1)
+		return -1;
+	log_info("conn=%llu route peer=%s node=%s", (unsigned long long)c->id,
+	    c->gw->cfg->peers[c->peer_idx].name, c->target);
+	return splice_start(c, 0);
+}
+
+int
+inbound_step(struct conn *c)
+{
+	int r;
+
+	switch (c->state) {
+	case CONN_TLS_ACCEPT:
+		r = half_handshake(&c->remote);
+		if (r == HALF_AGAIN)
+			return half_want(&c->remote, 0, 0) == -1 ?
+			    conn_fail(c, "event setup failed") : 0;
+		if (r == HALF_ERR)
+			return conn_fail(c, "TLS handshake failed: %s",
+			    c->remote.err);
+		if (check_identity(c) == -1)
+			return -1;
+		conn_set_state(c, CONN_REQUESTS);
+		return requests_step(c);
+	case CONN_REQUESTS:
+		return requests_step(c);
+	case CONN_NODE_CONNECT:
+		return node_connected(c);
+	default:
+		return 0;
+	}
+}

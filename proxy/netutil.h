@@ -1,0 +1,48 @@
+/*
+ * netutil.h — small socket helpers shared by the listeners and connections.
+ */
+#ifndef DISTGATE_NETUTIL_H
+#define DISTGATE_NETUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Sets O_NONBLOCK and FD_CLOEXEC.  Returns 0 or -1 (errno set). */
+int net_nonblock(int fd);
+/* Sets TCP_NODELAY (and keeps errors quiet).  Returns 0 or -1. */
+int net_nodelay(int fd);
+
+/*
+ * Opens a listening TCP socket on SA (SO_REUSEADDR, IPV6_V6ONLY for v6,
+ * non-blocking, close-on-exec).  Returns the fd or -1 (errno set).
+ */
+int net_listen(const struct sockaddr *sa, socklen_t len, int backlog);
+
+/*
+ * Starts a non-blocking connect to SA with TCP_NODELAY set.  Returns the fd
+ * (the connect may still be in progress: wait for writability and check
+ * net_connect_result) or -1 with errno.
+ */
+int net_connect(const struct sockaddr *sa, socklen_t len);
+/* Returns 0 if the pending connect on FD succeeded, else the errno. */
+int net_connect_result(int fd);
+
+/* Formats SA as "1.2.3.4:5" or "[::1]:5" into BUF.  Returns BUF. */
+char *net_fmt(const struct sockaddr *sa, char *buf, size_t len);
+/* Returns the port of SA (host order), 0 for other families. */
+uint16_t net_port(const struct sockaddr *sa);
+/* Returns 1 if SA is 127.0.0.0/8 or ::1 (or v4-mapped loopback). */
+int net_is_loopback(const struct sockaddr *sa);
+/* Returns 1 if the two addresses are equal (family, address; no port). */
+int net_same_addr(const struct sockaddr *a, const struct sockaddr *b);
+
+/*
+ * Looks up TCP listening sockets on PORT in /proc/net/tcp and tcp6 of this
+ * network namespace.  Returns 1 if one listens beyond loopback (wildcard or
+ * a routable address), 0 if all are on loopback, -1 if none was found or
+ * the files could not be read.  ROOT may name another /proc (tests).
+ */
+int net_port_exposed(uint16_t port, const char *root);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * peer.h — one remote host (a [peer] section) as seen from this gateway.
+ *
+ * Owns the peer's alias EPMD listener (alias address, epmd_port), one
+ * listener per remote node on the alias address (the port a PORT2 reply
+ * hands out; a connection to it is an outbound distribution connection
+ * to that node) and the pool of idle links to the peer's gateway.
+ */
+#ifndef DISTGATE_PEER_H
+#define DISTGATE_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+struct gateway;
+struct config_peer;
+struct listener;
+struct gwlink;
+
+#define PEER_IDLE_LINKS		4	/* pooled links per peer */
+#define PEER_MAX_NODES		1024	/* remote nodes with a port */
+
+struct peer_node {
+	struct peer *peer;
+	char *name;
+	struct listener *l;
+	uint16_t port;
+};
+
+struct peer {
+	struct gateway *gw;
+	const struct config_peer *cfg;
+	size_t idx;
+	struct listener *epmd;
+	struct peer_node **nodes;
+	size_t nnodes, capnodes;
+	struct gwlink *idle[PEER_IDLE_LINKS];
+	size_t nidle;
+	SSL_SESSION *session;	/* for resumption on the next link */
+};
+
+/* Sets up peer IDX of GW's config (alias EPMD listener).  Returns the peer
+ * or NULL with a reason in ERR. */
+struct peer *peer_new(struct gateway *gw, size_t idx, char *err,
+    size_t errlen);
+
+/* Closes listeners and pooled links and frees; NULL is a no-op. */
+void peer_free(struct peer *p);
+
+/*
+ * Returns in *port the alias port for remote node NAME, opening its
+ * listener on first use.  Returns 0 or -1 (logged).
+ */
+int peer_node_port(struct peer *p, const char *name, uint16_t *port);
+
+/* Pool: takes an idle link (NULL if none) / offers one back (0 pooled,
+ * -1 pool full: the caller closes it) / forgets one being closed. */
+struct gwlink *peer_take_idle(struct peer *p);
+int peer_put_idle(struct peer *p, struct gwlink *link);
+void peer_forget_idle(struct peer *p, struct gwlink *link);
+
+#endif

@@ -1,0 +1,315 @@
+/* splice.c — handshake relay and byte pipe.  See splice.h. */
+#include "proxy/splice.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "proxy/conn.h"
+#include "proxy/dist_hs.h"
+#include "proxy/gateway.h"
+#include "proxy/log.h"
+
+#define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
+
+static size_t
+dir_room(const struct dir *d)
+{
+	return d->buf == NULL ? 0 : d->cap - d->off - d->len;
+}
+
+/* Makes sure D has a buffer with at least NEED bytes of room at its end
+ * (compacting if that suffices).  Returns 0 or -1. */
+static int
+dir_reserve(struct conn *c, struct dir *d, size_t need)
+{
+	if (d->buf == NULL) {
+		d->cap = c->gw->cfg->buffer_size;
+		if ((d->buf = malloc(d->cap)) == NULL)
+			return -1;
+		d->off = d->len = 0;
+	}
+	if (d->len == 0)
+		d->off = 0;
+	if (d->cap - d->off - d->len >= need)
+		return 0;
+	if (d->cap - d->len < need)
+		return -1;
+	memmove(d->buf, d->buf + d->off, d->len);
+	d->off = 0;
+	return 0;
+}
+
+int
+splice_queue(struct conn *c, int up, const void *buf, size_t len)
+{
+	struct dir *d = up ? &c->up : &c->down;
+
+	if (dir_reserve(c, d, len) == -1)
+		return -1;
+	memcpy(d->buf + d->off + d->len, buf, len);
+	d->len += len;
+	return 0;
+}
+
+static void
+copy_name(char *dst, const char *src)
+{
+	snprintf(dst, CONN_NAME_MAX, "%.*s", CONN_NAME_MAX - 1, src);
+}
+
+/*
+ * Looks at one handshake message on its way through: who is talking,
+ * hidden or not.  Returns 0, or -1 with c->why for a malformed message.
+ */
+static int
+hs_inspect(struct conn *c, struct dir *d, const uint8_t *p, size_t n)
+{
+	const char *why = NULL;
+
+	if (d->from_initiator) {
+		if (d->nmsg == 0) {
+			struct dist_name nm;
+			if (dist_parse_name(p, n, &nm, &why) == -1)
+				return conn_fail(c, "malformed send_name: %s",
+				    why);
+			copy_name(c->initiator, nm.name);
+			c->hidden = (nm.flags & DIST_FLAG_PUBLISHED) == 0;
+		}
+		return 0;
+	}
+	if (d->nmsg == 0) {
+		struct dist_status st;
+		if (dist_parse_status(p, n, &st, &why) == -1)
+			return conn_fail(c, "malformed status: %s", why);
+		if (strcmp(st.text, "named:") == 0)
+			copy_name(c->initiator, st.name);
+		else if (strcmp(st.text, "nok") == 0 ||
+		    strcmp(st.text, "not_allowed") == 0)
+			log_info("conn=%llu acceptor answered status %s",
+			    (unsigned long long)c->id, st.text);
+	} else if (d->nmsg == 1) {
+		struct dist_challenge ch;
+		if (dist_parse_challenge(p, n, &ch, &why) == -1)
+			return conn_fail(c, "malformed challenge: %s", why);
+		copy_name(c->acceptor, ch.name);
+	}
+	return 0;
+}
+
+/*
+ * Re-frames whole handshake messages from d->hs into d->buf.  Stops when
+ * the staging holds no whole message or the buffer is full.  Returns 0 or
+ * -1 with c->why.
+ */
+static int
+hs_filter(struct conn *c, struct dir *d)
+{
+	const uint8_t *payload;
+	size_t plen, used;
+	const char *why = NULL;
+
+	while (d->handshake && d->hslen > 0) {
+		switch (dist_hs_next(d->hs, d->hslen, d->src_prefix, &payload,
+		    &plen, &used, &why)) {
+		case DIST_BAD:
+			return conn_fail(c, "bad handshake message from %s: %s",
+			    d->from_initiator ? "initiator" : "acceptor", why);
+		case DIST_NEED_MORE:
+			return 0;
+		case DIST_DONE:
+			break;
+		}
+		if (dir_reserve(c, d, d->dst_prefix + plen) == -1)
+			return 0;	/* wait for room */
+		if (hs_inspect(c, d, payload, plen) == -1)
+			return -1;
+		d->len += dist_hs_frame(d->buf + d->off + d->len,
+		    d->cap - d->off - d->len, d->dst_prefix, payload, plen);
+		d->nmsg++;
+		if (dist_hs_is_last(d->from_initiator, payload[0]))
+			d->handshake = 0;
+		memmove(d->hs, d->hs + used, d->hslen - used);
+		d->hslen -= used;
+	}
+	return 0;
+}
+
+/* Reads from SRC into D.  Returns 0 or -1 with c->why. */
+static int
+dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
+{
+	ssize_t n;
+
+	if (!d->handshake && d->hslen > 0) {
+		/* Bytes that followed the last handshake message. */
+		size_t k = d->hslen;
+		if (dir_reserve(c, d, 1) == -1)
+			return 0;
+		if (k > dir_room(d))
+			k = dir_room(d);
+		memcpy(d->buf + d->off + d->len, d->hs, k);
+		d->len += k;
+		memmove(d->hs, d->hs + k, d->hslen - k);
+		d->hslen -= k;
+		*progress = 1;
+		if (d->hslen > 0)
+			return 0;
+	}
+	if (d->eof)
+		return 0;
+	if (d->handshake) {
+		if (d->hslen == CONN_HS_CAP)
+			return 0;
+		n = half_read(src, d->hs + d->hslen, CONN_HS_CAP - d->hslen);
+	} else {
+		if (dir_reserve(c, d, 1) == -1)
+			return 0;	/* full: back-pressure */
+		n = half_read(src, d->buf + d->off + d->len, dir_room(d));
+	}
+	if (n == HALF_AGAIN)
+		return 0;
+	if (n == HALF_ERR)
+		return conn_fail(c, "%s read: %s", src == &c->local ? "local" :
+		    "remote", src->err ? src->err : "error");
+	*progress = 1;
+	if (n == 0) {
+		d->eof = 1;
+		if (d->handshake || d->hslen > 0)
+			return conn_fail(c, "%s closed during the handshake",
+			    src == &c->local ? "local node" : "peer");
+		return 0;
+	}
+	if (d->handshake) {
+		d->hslen += (size_t)n;
+		return hs_filter(c, d);
+	}
+	d->len += (size_t)n;
+	return 0;
+}
+
+/* Writes D's buffer to DST; ends DST's write side after EOF.  Returns 0 or
+ * -1 with c->why. */
+static int
+dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
+{
+	ssize_t n;
+
+	while (d->len > 0) {
+		n = half_write(dst, d->buf + d->off, d->len);
+		if (n == HALF_AGAIN)
+			return 0;
+		if (n == HALF_ERR)
+			return conn_fail(c, "%s write: %s",
+			    dst == &c->local ? "local" : "remote",
+			    dst->err ? dst->err : "error");
+		d->off += (size_t)n;
+		d->len -= (size_t)n;
+		d->bytes += (uint64_t)n;
+		*progress = 1;
+	}
+	d->off = 0;
+	if (d->eof && !d->shut && d->hslen == 0) {
+		int r = half_shutdown_wr(dst);
+		if (r == HALF_AGAIN)
+			return 0;
+		if (r == HALF_ERR)
+			return conn_fail(c, "%s shutdown: %s",
+			    dst == &c->local ? "local" : "remote",
+			    dst->err ? dst->err : "error");
+		d->shut = 1;
+		*progress = 1;
+	}
+	return 0;
+}
+
+int
+splice_flush_up(struct conn *c)
+{
+	int progress = 0;
+
+	if (dir_flush(c, &c->up, &c->remote, &progress) == -1)
+		return -1;
+	return half_want(&c->remote, 0, c->up.len > 0) == -1 ?
+	    conn_fail(c, "event setup failed") : 0;
+}
+
+/* Frees a drained buffer so an idle link costs little memory. */
+static void
+dir_release(struct dir *d)
+{
+	if (d->buf != NULL && d->len == 0) {
+		free(d->buf);
+		d->buf = NULL;
+		d->cap = d->off = 0;
+	}
+	if (d->hs != NULL && !d->handshake && d->hslen == 0) {
+		free(d->hs);
+		d->hs = NULL;
+	}
+}
+
+int
+splice_pump(struct conn *c)
+{
+	struct dir *up = &c->up, *down = &c->down;
+	int progress = 1, rounds;
+
+	for (rounds = 0; progress && rounds < PUMP_ROUNDS; rounds++) {
+		progress = 0;
+		if (dir_fill(c, up, &c->local, &progress) == -1 ||
+		    dir_flush(c, up, &c->remote, &progress) == -1 ||
+		    dir_fill(c, down, &c->remote, &progress) == -1 ||
+		    dir_flush(c, down, &c->local, &progress) == -1)
+			return -1;
+	}
+	if (rounds > 1) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		c->last_io = now.tv_sec;
+	}
+	if (up->shut && down->shut)
+		return conn_fail(c, "closed");
+	if (c->state == CONN_HANDSHAKE && !up->handshake && !down->handshake)
+		conn_set_state(c, CONN_ESTABLISHED);
+	if (progress)
+		conn_kick(c);	/* more to do: come back after others */
+	if (c->state == CONN_ESTABLISHED) {
+		dir_release(up);
+		dir_release(down);
+	}
+	int lrd = !up->eof && (up->handshake ? up->hslen < CONN_HS_CAP :
+	    up->buf == NULL || up->len < up->cap);
+	int rrd = !down->eof && (down->handshake ?
+	    down->hslen < CONN_HS_CAP : down->buf == NULL ||
+	    down->len < down->cap);
+	int lwr = down->len > 0 || (down->eof && !down->shut);
+	int rwr = up->len > 0 || (up->eof && !up->shut);
+	if (half_want(&c->local, lrd, lwr) == -1 ||
+	    half_want(&c->remote, rrd, rwr) == -1)
+		return conn_fail(c, "event setup failed");
+	return 0;
+}
+
+int
+splice_start(struct conn *c, int local_initiator)
+{
+	struct dir *up = &c->up, *down = &c->down;
+
+	if (up->hs == NULL && (up->hs = malloc(CONN_HS_CAP)) == NULL)
+		return conn_fail(c, "out of memory");
+	if (down->hs == NULL && (down->hs = malloc(CONN_HS_CAP)) == NULL)
+		return conn_fail(c, "out of memory");
+	up->src_prefix = 2;	/* inet_tcp_dist on the loopback leg */
+	up->dst_prefix = 4;	/* inet_tls_dist framing on the TLS leg */
+	down->src_prefix = 4;
+	down->dst_prefix = 2;
+	up->from_initiator = local_initiator != 0;
+	down->from_initiator = local_initiator == 0;
+	up->handshake = down->handshake = 1;
+	conn_set_state(c, CONN_HANDSHAKE);
+	if (down->hslen > 0 && hs_filter(c, down) == -1)
+		return -1;
+	return splice_pump(c);
+}

@@ -227,7 +227,7 @@ conn_close(struct conn *c, const char *reason)
 	snprintf(when, sizeof(when), "%.3f",
 	    (double)(now.tv_sec - c->t0.tv_sec) +
 	    (double)(now.tv_nsec - c->t0.tv_nsec) / 1e9);
-	(level_info ? log_info : log_warnx)(
+	(c->quiet ? log_debug : level_info ? log_info : log_warnx)(
 	    "conn=%llu closed dir=%s state=%s peer=%s addr=%s ident=%s "
 	    "target=%s initiator=%s acceptor=%s hidden=%s reason=\"%s\" "
 	    "bytes_out=%llu bytes_in=%llu duration=%ss",

@@ -63,6 +63,7 @@ struct conn {
 	unsigned outbound:1;		/* a local node dialled out */
 	unsigned hidden:1;		/* PUBLISHED clear in send_name */
 	unsigned close_after_flush:1;	/* inbound: reply, then close */
+	unsigned quiet:1;		/* an ordinary end: log at debug */
 	long peer_idx;			/* index into cfg->peers, -1 unknown */
 	struct half local;
 	struct half remote;

@@ -217,8 +217,15 @@ half_clear(struct half *h)
 		event_free(h->rev);
 	if (h->wev != NULL)
 		event_free(h->wev);
-	if (h->ssl != NULL)
+	if (h->ssl != NULL) {
+		/* Best effort close_notify: the peer sees a clean end and a
+		 * client session stays resumable. */
+		if (SSL_is_init_finished(h->ssl) &&
+		    !(SSL_get_shutdown(h->ssl) & SSL_SENT_SHUTDOWN))
+			(void)SSL_shutdown(h->ssl);
+		ERR_clear_error();
 		SSL_free(h->ssl);
+	}
 	if (h->fd != -1)
 		close(h->fd);
 	half_init(h);

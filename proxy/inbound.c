@@ -250,9 +250,11 @@ read_requests(struct conn *c)
 			return 0;
 		if (n == HALF_ERR)
 			return conn_fail(c, "remote read: %s", c->remote.err);
-		if (n == 0)
+		if (n == 0) {
+			c->quiet = d->hslen == 0;	/* idle link ended */
 			return conn_fail(c, d->hslen ? "peer closed mid-request"
 			    : "peer closed");
+		}
 		d->hslen += (size_t)n;
 	}
 }

@@ -47,6 +47,10 @@ conn_new(struct gateway *gw, int outbound)
 	}
 	c->id = gateway_next_id(gw);
 	c->gw = gw;
+	c->next = gw->conns;
+	if (gw->conns != NULL)
+		gw->conns->prev = c;
+	gw->conns = c;
 	c->outbound = outbound != 0;
 	c->peer_idx = -1;
 	half_init(&c->local);
@@ -240,6 +244,12 @@ conn_close(struct conn *c, const char *reason)
 	    (unsigned long long)c->down.bytes, when);
 
 	c->state = CONN_CLOSED;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->gw->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	if (c->link != NULL)
 		gwlink_cancel(c->link);
 	half_clear(&c->local);

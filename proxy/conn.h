@@ -58,6 +58,7 @@ struct dir {
 
 struct conn {
 	uint64_t id;
+	struct conn *prev, *next;	/* the gateway's list of conns */
 	struct gateway *gw;
 	enum conn_state state;
 	unsigned outbound:1;		/* a local node dialled out */

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "crypto/tls.h"
+#include "proxy/conn.h"
 #include "proxy/epmd.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
@@ -103,6 +104,8 @@ gateway_init(struct gateway *gw, struct event_base *base,
 void
 gateway_fini(struct gateway *gw)
 {
+	while (gw->conns != NULL)
+		conn_close(gw->conns, "gateway stopping");
 	for (size_t i = 0; i < gw->npeers; i++)
 		peer_free(gw->peers[i]);
 	free(gw->peers);

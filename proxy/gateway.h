@@ -20,6 +20,7 @@ struct event;
 struct listener;
 struct peer;
 struct registry;
+struct conn;
 
 struct gateway {
 	struct event_base *base;
@@ -33,6 +34,7 @@ struct gateway {
 	size_t npeers;
 	uint64_t next_id;
 	unsigned nconns;		/* every connection, all kinds */
+	struct conn *conns;		/* distribution conns, newest first */
 	unsigned long refused;		/* refused for max_connections */
 	struct event *sigev[3];
 };
@@ -45,7 +47,8 @@ struct gateway {
 int gateway_init(struct gateway *gw, struct event_base *base,
     const struct config *cfg, char *err, size_t errlen);
 
-/* Frees what gateway_init() made; safe after a failed init. */
+/* Closes every distribution conn (each logs its summary line) and frees
+ * what gateway_init() made; safe after a failed init. */
 void gateway_fini(struct gateway *gw);
 
 /* Returns a new connection id (1, 2, ...). */

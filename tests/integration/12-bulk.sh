@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Goal of this test: the data path carries large volumes intact and in
+# order both ways.  a1 (host A) streams 64 MiB as 1 MiB binaries to a
+# process on b1 (host B) and b1 streams 64 MiB of 64 KiB binaries back;
+# each receiver's MD5 over everything it got must equal the sender's, and
+# 20,000 small messages arrive in order.  Through two gateways with the
+# default buffer size, so back-pressure and partial TLS writes are
+# exercised; the gateways' summary lines must count the bytes.
+source "$(dirname "$0")/lib.sh"
+require_root
+DG_NAMES=name
+
+A=a1@hostA.test
+B=b1@hostB.test
+
+# sink: collects N binaries, answers with the MD5 of their concatenation.
+SINK='
+Sink = spawn(fun() -> register(sink, self()), (fun Loop() ->
+	receive {start, From, N} ->
+		Ctx = lists:foldl(fun(_, C) -> receive {chunk, Bin} ->
+			erlang:md5_update(C, Bin) end end, erlang:md5_init(), lists:seq(1, N)),
+		From ! {md5, erlang:md5_final(Ctx)}, Loop();
+	{seq, From, N} ->
+		Ok = lists:all(fun(I) -> receive {n, J} -> I =:= J end end, lists:seq(1, N)),
+		From ! {seq_ok, Ok}, Loop()
+	end end)() end),
+true = is_pid(Sink)'
+
+ns_setup 2
+gw_start hostA
+gw_start hostB
+node_start hostB b1 erl name "$SINK"
+node_start hostA a1 erl name "$SINK"
+
+# send_stream FROM_HOST FROM TO COUNT SIZE: stream COUNT random binaries of
+# SIZE bytes to TO's sink; prints true when both MD5s agree.
+send_stream() {
+	node_rpc "$1" "$2" "
+		To = {sink, '$3'},
+		Me = self(),
+		To ! {start, Me, $4},
+		Ctx = lists:foldl(fun(I, C) ->
+			Bin = crypto:strong_rand_bytes($5),
+			To ! {chunk, Bin}, _ = I,
+			erlang:md5_update(C, Bin) end, erlang:md5_init(), lists:seq(1, $4)),
+		Mine = erlang:md5_final(Ctx),
+		receive {md5, Theirs} -> Theirs =:= Mine after 60000 -> timeout end" --timeout 90
+}
+
+step "connect"
+r=$(node_rpc hostA "$A" "net_kernel:connect_node('$B')") || fail "rpc to a1"
+expect_eq "$r" true "a1 connects to b1"
+
+step "64 MiB A -> B in 1 MiB messages"
+t0=$(now_ms)
+r=$(send_stream hostA "$A" "$B" 64 1048576) || fail "stream A -> B"
+expect_eq "$r" true "b1's MD5 of 64 MiB equals a1's"
+pass "A -> B took $(($(now_ms) - t0)) ms"
+
+step "64 MiB B -> A in 64 KiB messages"
+r=$(send_stream hostB "$B" "$A" 1024 65536) || fail "stream B -> A"
+expect_eq "$r" true "a1's MD5 of 64 MiB equals b1's"
+
+step "20,000 small messages in order"
+r=$(node_rpc hostA "$A" "
+	To = {sink, '$B'}, To ! {seq, self(), 20000},
+	[To ! {n, I} || I <- lists:seq(1, 20000)],
+	receive {seq_ok, R} -> R after 30000 -> timeout end") || fail "seq"
+expect_eq "$r" true "20,000 messages arrived in order"
+
+step "the gateways counted the bytes"
+gw_stop hostA
+l=$(grep -E 'conn=[0-9]+ closed dir=out .*target=b1' "$(gw_log hostA)" | tail -n 1)
+out=$(echo "$l" | sed -n 's/.*bytes_out=\([0-9]*\).*/\1/p')
+in=$(echo "$l" | sed -n 's/.*bytes_in=\([0-9]*\).*/\1/p')
+[ -n "$out" ] && [ "$out" -gt $((64 * 1048576)) ] || fail "bytes_out=$out, expected > 64 MiB: $l"
+[ -n "$in" ] && [ "$in" -gt $((64 * 1048576)) ] || fail "bytes_in=$in, expected > 64 MiB: $l"
+pass "summary line: bytes_out=$out bytes_in=$in"

@@ -27,12 +27,15 @@
 #define FILE_MAX	(1024 * 1024)
 #define PEER_NAME_MAX	64
 
-enum sect { SECT_NONE, SECT_GATEWAY, SECT_TLS, SECT_PEER };
+enum sect { SECT_NONE, SECT_GATEWAY, SECT_TLS, SECT_PEER, SECT_NODE };
 
-static const char *const sect_names[] = { "", "gateway", "tls", "peer" };
+static const char *const sect_names[] = {
+	"", "gateway", "tls", "peer", "node",
+};
 
-struct peer_meta {
-	unsigned line;				/* of its [peer NAME] */
+/* Where a [peer NAME] or [node ALIVE] section and its keys are. */
+struct sect_meta {
+	unsigned line;				/* of its header */
 	unsigned keyline[CONFIG_MAX_KEYS];	/* line of each key, or 0 */
 };
 
@@ -48,9 +51,11 @@ struct parse {
 	size_t errlen;
 	enum sect sect;			/* current section */
 	size_t peer;			/* current peer if SECT_PEER */
+	size_t node;			/* current node if SECT_NODE */
 	unsigned gw_line, tls_line;	/* header lines, 0 if absent */
 	unsigned keyline[CONFIG_MAX_KEYS]; /* [gateway] and [tls] keys */
-	struct peer_meta *pm;		/* parallel to cfg->peers */
+	struct sect_meta *pm;		/* parallel to cfg->peers */
+	struct sect_meta *nm;		/* parallel to cfg->nodes */
 	char why[256];			/* reason from a setter */
 };
 
@@ -95,10 +100,10 @@ key_index(const char *section, const char *name)
 
 static int
 run_setter(struct parse *p, const struct config_key *k,
-    struct config_peer *peer, const char *value)
+    struct config_peer *peer, struct config_node *node, const char *value)
 {
 	struct config_setctx ctx = {
-		.cfg = p->cfg, .peer = peer, .dir = p->dir,
+		.cfg = p->cfg, .peer = peer, .node = node, .dir = p->dir,
 		.why = p->why, .whylen = sizeof(p->why),
 	};
 
@@ -123,27 +128,80 @@ rstrip(char *s)
 		s[--n] = '\0';
 }
 
+/* Appends a [peer NAME] (IS_PEER) or [node NAME] section and makes it
+   current; returns 0, or -1 when memory runs out. */
 static int
-add_peer(struct parse *p, const char *name)
+add_named(struct parse *p, int is_peer, const char *name)
 {
 	struct config *cfg = p->cfg;
-	struct config_peer *peers;
-	struct peer_meta *pm;
+	size_t n = is_peer ? cfg->npeers : cfg->nnodes;
+	struct sect_meta *meta;
+	char *copy;
 
-	peers = realloc(cfg->peers, (cfg->npeers + 1) * sizeof(*peers));
-	if (peers == NULL)
+	if ((copy = strdup(name)) == NULL)
 		return -1;
-	cfg->peers = peers;
-	pm = realloc(p->pm, (cfg->npeers + 1) * sizeof(*pm));
-	if (pm == NULL)
-		return -1;
-	p->pm = pm;
-	memset(&peers[cfg->npeers], 0, sizeof(*peers));
-	memset(&pm[cfg->npeers], 0, sizeof(*pm));
-	pm[cfg->npeers].line = p->lineno;
-	p->peer = cfg->npeers++;
-	if ((peers[p->peer].name = strdup(name)) == NULL)
-		return -1;
+	if ((meta = realloc(is_peer ? p->pm : p->nm, (n + 1) *
+	    sizeof(*meta))) == NULL)
+		goto fail;
+	*(is_peer ? &p->pm : &p->nm) = meta;
+	memset(&meta[n], 0, sizeof(*meta));
+	meta[n].line = p->lineno;
+	if (is_peer) {
+		struct config_peer *v = realloc(cfg->peers, (n + 1) *
+		    sizeof(*v));
+
+		if (v == NULL)
+			goto fail;
+		cfg->peers = v;
+		memset(&v[n], 0, sizeof(*v));
+		v[n].name = copy;
+		p->peer = cfg->npeers++;
+	} else {
+		struct config_node *v = realloc(cfg->nodes, (n + 1) *
+		    sizeof(*v));
+
+		if (v == NULL)
+			goto fail;
+		cfg->nodes = v;
+		memset(&v[n], 0, sizeof(*v));
+		v[n].name = copy;
+		p->node = cfg->nnodes++;
+	}
+	return 0;
+fail:
+	free(copy);
+	return -1;
+}
+
+/* Handles "[peer NAME]" or "[node ALIVE]": INNER is the text between the
+   brackets, trimmed, WHAT the header for messages. */
+static int
+begin_named(struct parse *p, char *inner, const char *what)
+{
+	int is_peer = inner[0] == 'p';
+	const char *name = skip_ws(inner + 4);
+	const struct sect_meta *meta = is_peer ? p->pm : p->nm;
+	size_t n = is_peer ? p->cfg->npeers : p->cfg->nnodes;
+
+	if (*name == '\0')
+		return fail(p, p->lineno, what, "missing %s (write [%s])",
+		    is_peer ? "NAME" : "ALIVE",
+		    is_peer ? "peer NAME" : "node ALIVE");
+	if (is_peer && (!config_valid_name(name) ||
+	    strlen(name) > PEER_NAME_MAX))
+		return fail(p, p->lineno, what, "invalid peer name (at most"
+		    " %d letters, digits, '-', '.', '_')", PEER_NAME_MAX);
+	if (!is_peer && !config_valid_alive(name))
+		return fail(p, p->lineno, what, "invalid node name (1 to 255"
+		    " letters, digits, '-', '_': the part before '@')");
+	for (size_t i = 0; i < n; i++)
+		if (is_peer ? strcasecmp(p->cfg->peers[i].name, name) == 0 :
+		    strcmp(p->cfg->nodes[i].name, name) == 0)
+			return fail(p, p->lineno, what, "duplicate section"
+			    " (first at line %u)", meta[i].line);
+	p->sect = is_peer ? SECT_PEER : SECT_NODE;
+	if (add_named(p, is_peer, name) == -1)
+		return fail(p, p->lineno, what, "out of memory");
 	return 0;
 }
 
@@ -151,7 +209,7 @@ add_peer(struct parse *p, const char *name)
 static int
 begin_section(struct parse *p, char *s)
 {
-	char what[320], *close, *inner, *name;
+	char what[320], *close, *inner;
 	unsigned *seen;
 
 	if ((close = strchr(s, ']')) == NULL)
@@ -171,24 +229,10 @@ begin_section(struct parse *p, char *s)
 		*seen = p->lineno;
 		return 0;
 	}
-	if (strncmp(inner, "peer", 4) != 0 ||
-	    (inner[4] != '\0' && inner[4] != ' ' && inner[4] != '\t'))
-		return fail(p, p->lineno, what, "unknown section");
-	name = skip_ws(inner + 4);
-	if (*name == '\0')
-		return fail(p, p->lineno, what, "missing NAME (write"
-		    " [peer NAME])");
-	if (!config_valid_name(name) || strlen(name) > PEER_NAME_MAX)
-		return fail(p, p->lineno, what, "invalid peer name (at most"
-		    " %d letters, digits, '-', '.', '_')", PEER_NAME_MAX);
-	for (size_t i = 0; i < p->cfg->npeers; i++)
-		if (strcasecmp(p->cfg->peers[i].name, name) == 0)
-			return fail(p, p->lineno, what, "duplicate section"
-			    " (first at line %u)", p->pm[i].line);
-	p->sect = SECT_PEER;
-	if (add_peer(p, name) == -1)
-		return fail(p, p->lineno, what, "out of memory");
-	return 0;
+	if ((strncmp(inner, "peer", 4) == 0 || strncmp(inner, "node", 4) ==
+	    0) && (inner[4] == '\0' || inner[4] == ' ' || inner[4] == '\t'))
+		return begin_named(p, inner, what);
+	return fail(p, p->lineno, what, "unknown section");
 }
 
 /*
@@ -284,7 +328,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	struct parse *p = user;
 	const struct config_key *k;
 	struct config_peer *peer = NULL;
-	unsigned *kl;
+	struct config_node *node = NULL;
+	unsigned *kl = p->keyline;
 	size_t i;
 
 	(void)section;
@@ -295,9 +340,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 0;
 	}
 	if ((i = key_index(sect_names[p->sect], name)) == config_nkeys) {
-		if (p->sect == SECT_PEER)
-			fail(p, p->lineno, name, "unknown key in [peer %s]",
-			    p->cfg->peers[p->peer].name);
+		if (p->sect == SECT_PEER || p->sect == SECT_NODE)
+			fail(p, p->lineno, name, "unknown key in [%s %s]",
+			    sect_names[p->sect], p->sect == SECT_PEER ?
+			    p->cfg->peers[p->peer].name :
+			    p->cfg->nodes[p->node].name);
 		else
 			fail(p, p->lineno, name, "unknown key in [%s]",
 			    sect_names[p->sect]);
@@ -307,17 +354,44 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (p->sect == SECT_PEER) {
 		peer = &p->cfg->peers[p->peer];
 		kl = p->pm[p->peer].keyline;
-	} else
-		kl = p->keyline;
+	} else if (p->sect == SECT_NODE) {
+		node = &p->cfg->nodes[p->node];
+		kl = p->nm[p->node].keyline;
+	}
 	if (kl[i] != 0)
 		fail(p, p->lineno, name, "duplicate key (first at line %u)",
 		    kl[i]);
 	else if (*value == '\0' && !(k->flags & CONFIG_KEY_EMPTY_OK))
 		fail(p, p->lineno, name, "empty value");
-	else if (run_setter(p, k, peer, value) == -1)
+	else if (run_setter(p, k, peer, node, value) == -1)
 		fail(p, p->lineno, name, "%s", p->why);
 	kl[i] = p->lineno;
 	return !p->failed;
+}
+
+/*
+ * Checks that key I, absent from the section whose header is at LINE
+ * (with key lines KL), is not required there, then applies its default.
+ */
+static int
+absent_key(struct parse *p, size_t i, unsigned line, const unsigned *kl,
+    struct config_peer *peer, struct config_node *node)
+{
+	const struct config_key *k = &config_keys[i];
+	char what[300];
+
+	if (kl[i] != 0)
+		return 0;
+	if (peer != NULL || node != NULL)
+		snprintf(what, sizeof(what), "[%s %s]", k->section,
+		    peer != NULL ? peer->name : node->name);
+	else
+		snprintf(what, sizeof(what), "[%s]", k->section);
+	if (k->flags & CONFIG_KEY_REQUIRED)
+		return fail(p, line, what, "missing required key %s", k->name);
+	if (k->def != NULL && run_setter(p, k, peer, node, k->def) == -1)
+		return fail(p, 0, k->name, "default %s: %s", k->def, p->why);
+	return 0;
 }
 
 /* Required sections and keys, then defaults for absent keys. */
@@ -325,38 +399,29 @@ static int
 apply_required(struct parse *p)
 {
 	struct config *cfg = p->cfg;
-	char what[80];
+	int rc = 0;
 
 	if (p->gw_line == 0)
 		return fail(p, 0, "[gateway]", "missing section");
 	if (p->tls_line == 0)
 		return fail(p, 0, "[tls]", "missing section");
-	for (size_t i = 0; i < config_nkeys; i++) {
-		const struct config_key *k = &config_keys[i];
-		int gw = strcmp(k->section, "gateway") == 0;
+	for (size_t i = 0; i < config_nkeys && rc == 0; i++) {
+		const char *sect = config_keys[i].section;
 
-		if (strcmp(k->section, "peer") == 0) {
-			for (size_t j = 0; j < cfg->npeers; j++) {
-				if (!(k->flags & CONFIG_KEY_REQUIRED) ||
-				    p->pm[j].keyline[i] != 0)
-					continue;
-				snprintf(what, sizeof(what), "[peer %s]",
-				    cfg->peers[j].name);
-				return fail(p, p->pm[j].line, what,
-				    "missing required key %s", k->name);
-			}
-			continue;
-		}
-		if (p->keyline[i] != 0)
-			continue;
-		snprintf(what, sizeof(what), "[%s]", k->section);
-		if (k->flags & CONFIG_KEY_REQUIRED)
-			return fail(p, gw ? p->gw_line : p->tls_line, what,
-			    "missing required key %s", k->name);
-		if (k->def != NULL && run_setter(p, k, NULL, k->def) == -1)
-			return fail(p, 0, k->name, "default %s: %s", k->def,
-			    p->why);
+		if (strcmp(sect, "peer") == 0)
+			for (size_t j = 0; j < cfg->npeers && rc == 0; j++)
+				rc = absent_key(p, i, p->pm[j].line,
+				    p->pm[j].keyline, &cfg->peers[j], NULL);
+		else if (strcmp(sect, "node") == 0)
+			for (size_t j = 0; j < cfg->nnodes && rc == 0; j++)
+				rc = absent_key(p, i, p->nm[j].line,
+				    p->nm[j].keyline, NULL, &cfg->nodes[j]);
+		else
+			rc = absent_key(p, i, strcmp(sect, "gateway") == 0 ?
+			    p->gw_line : p->tls_line, p->keyline, NULL, NULL);
 	}
+	if (rc == -1)
+		return -1;
 	if (cfg->name == NULL && (cfg->name = strdup(cfg->hostnames[0])) ==
 	    NULL)
 		return fail(p, 0, "name", "out of memory");
@@ -365,6 +430,8 @@ apply_required(struct parse *p)
 		    (cfg->peers[j].identity = strdup(cfg->peers[j].name)) ==
 		    NULL)
 			return fail(p, 0, "identity", "out of memory");
+	if (config_rule_peer_nodes(cfg, p->why, sizeof(p->why)) == -1)
+		return fail(p, 0, "nodes", "%s", p->why);
 	return 0;
 }
 
@@ -397,31 +464,6 @@ apply_rules(struct parse *p)
 	return 0;
 }
 
-/* Absolute directory of PATH, as a new string, or NULL. */
-static char *
-dir_of(const char *path)
-{
-	const char *slash;
-	char *cwd, *dir;
-	int rc;
-
-	while (strncmp(path, "./", 2) == 0)
-		path += 2;
-	slash = strrchr(path, '/');
-	if (slash == path)
-		return strdup("/");
-	if (path[0] == '/')
-		return strndup(path, (size_t)(slash - path));
-	if ((cwd = getcwd(NULL, 0)) == NULL)
-		return NULL;
-	if (slash == NULL)
-		return cwd;
-	rc = asprintf(&dir, "%s/%.*s", strcmp(cwd, "/") == 0 ? "" : cwd,
-	    (int)(slash - path), path);
-	free(cwd);
-	return rc == -1 ? NULL : dir;
-}
-
 /* Parses p->text (owned by p) into a new config; returns 0 or -1. */
 static int
 load(struct parse *p, struct config **out)
@@ -431,7 +473,7 @@ load(struct parse *p, struct config **out)
 	if ((p->cfg = calloc(1, sizeof(*p->cfg))) == NULL ||
 	    (p->cfg->path = strdup(p->path)) == NULL)
 		return fail(p, 0, "load", "out of memory");
-	if ((p->dir = dir_of(p->path)) == NULL)
+	if ((p->dir = config_path_dir(p->path)) == NULL)
 		return fail(p, 0, "directory", "%s", strerror(errno));
 	rc = ini_parse_stream(reader, p, handler, p);
 	if (!p->failed && rc != 0)
@@ -464,6 +506,7 @@ load_owned(const char *path, char *text, size_t len, struct config **out,
 		rc = load(&p, out);
 	config_free(p.cfg);
 	free(p.pm);
+	free(p.nm);
 	free(p.dir);
 	free(p.text);
 	return rc;

@@ -34,6 +34,26 @@ struct config_peer {
 	char *identity;			/* expected certificate identity
 					   (SAN DNS, SAN URI, else CN);
 					   default: NAME */
+	char *cookie_file;		/* optional override of the gateway's
+					   cookie for this peer's nodes; NULL
+					   when absent */
+	char **nodes;			/* patterns (fnmatch) of the full node
+					   names this peer may present;
+					   default: "*@H" for each hostname H */
+	size_t nnodes;
+	int allow_hidden;		/* hidden connections (remote shells,
+					   dynamic names) admitted; default 0 */
+	char **local_nodes;		/* patterns of local alive names this
+					   peer may reach; NULL/0 = the
+					   gateway's expose list */
+	size_t nlocal_nodes;
+};
+
+/* One [node ALIVE] section: settings of one local node. */
+struct config_node {
+	char *name;			/* ALIVE (the part before '@') */
+	char *cookie_file;		/* required: this node's cookie when it
+					   differs from the gateway's */
 };
 
 struct config {
@@ -66,6 +86,17 @@ struct config {
 	unsigned resolve_timeout_ms;	/* resolve round trip; default 3000 */
 	unsigned idle_timeout_ms;	/* established link idle; 0 = none;
 					   else must be > 60000; default 0 */
+	char **expose;			/* patterns of local alive names peers
+					   may reach; default "*" */
+	size_t nexpose;
+	unsigned lockout_failures;	/* failures that ban a source; 0 = no
+					   lockout; default 10 */
+	unsigned lockout_window_ms;	/* window they are counted in;
+					   default 60000 */
+	unsigned lockout_ban_ms;	/* how long a ban lasts; default
+					   300000 */
+	char *audit_file;		/* optional: audit lines also go to
+					   this file (appended); NULL = log */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */
@@ -78,6 +109,8 @@ struct config {
 
 	struct config_peer *peers;
 	size_t npeers;
+	struct config_node *nodes;	/* [node ALIVE] sections */
+	size_t nnodes;
 };
 
 /*
@@ -107,6 +140,25 @@ const struct config_peer *config_peer_by_alias(const struct config *cfg,
 int config_check_secret_file(const char *path, char *err, size_t errlen);
 
 /*
+ * Returns 0 if PATH passes config_check_secret_file() and holds at least
+ * one byte other than space, tab, CR and LF; -1 otherwise with a reason in
+ * err when err is not NULL (those of config_check_secret_file(), "cookie
+ * file is empty", or the strerror of open() or read()).  The bytes read
+ * are wiped before returning; nothing is kept.
+ */
+int config_check_cookie_file(const char *path, char *err, size_t errlen);
+
+/*
+ * Returns 0 if PATH (absolute) can name an audit file: it does not end in
+ * '/', its directory exists and is a directory, and PATH, if it exists, is
+ * not a directory.  Otherwise -1 with a reason in err when err is not NULL
+ * ("not a file name", "directory DIR: " followed by the strerror of
+ * stat(), "DIR is not a directory", "is a directory").  The file need not
+ * exist; nothing is created.
+ */
+int config_check_audit_file(const char *path, char *err, size_t errlen);
+
+/*
  * Parses a duration: "250ms", "10s", "2m", "1h", or a bare number of
  * seconds (digits only, no spaces or sign).  Returns 0 and stores
  * milliseconds, or -1 (also when the result exceeds UINT_MAX ms).
@@ -126,32 +178,39 @@ int config_load_buffer(const char *name, const char *text, size_t len,
 /*
  * The key table (config_keys.c) that drives config_load(): one entry per
  * known {section, key}, in the order the documentation lists them.  A
- * setter parses VALUE into ctx->cfg (or ctx->peer for [peer] keys) and
- * returns 0, or -1 with a reason (no file, line or key) in ctx->why.  A
- * setter runs at most once per key and section; on failure the caller
- * frees whatever it stored through config_free().  Keys that are absent
- * get their DEF string (if any) passed to their setter after parsing.
- * During parsing a peer's alias is 0.0.0.0 until configured.
+ * setter parses VALUE into ctx->cfg (or ctx->peer for [peer] keys,
+ * ctx->node for [node] keys) and returns 0, or -1 with a reason (no file,
+ * line or key) in ctx->why.  A setter runs at most once per key and
+ * section; on failure the caller frees whatever it stored through
+ * config_free().  Keys that are absent get their DEF string (if any)
+ * passed to their setter after parsing, once per section ([peer] and
+ * [node] keys once per such section).  During parsing a peer's alias is
+ * 0.0.0.0 until configured and its nodes list is empty until computed.
  */
 #define CONFIG_KEY_REQUIRED	0x1	/* must appear in its section */
 #define CONFIG_KEY_EMPTY_OK	0x2	/* "key =" means unset */
 #define CONFIG_KEY_SECRET	0x4	/* file must deny group/other */
-#define CONFIG_MAX_KEYS		32	/* bound on config_nkeys */
+#define CONFIG_KEY_COOKIE	0x8	/* file must hold a cookie (with
+					   SECRET: config_check_cookie_file) */
+#define CONFIG_MAX_KEYS		48	/* bound on config_nkeys */
 
 struct config_setctx {
 	struct config *cfg;
 	struct config_peer *peer;	/* current [peer], else NULL */
+	struct config_node *node;	/* current [node], else NULL */
 	const char *dir;		/* relative paths resolve here */
 	char *why;			/* reason on failure */
 	size_t whylen;
 };
 
 struct config_key {
-	const char *section;		/* "gateway", "tls" or "peer" */
+	const char *section;		/* "gateway", "tls", "peer" or "node" */
 	const char *name;
 	const char *def;		/* default as written, or NULL */
 	int flags;			/* CONFIG_KEY_* */
-	size_t off;			/* field for generic setters */
+	size_t off;			/* field for generic setters, inside
+					   struct config, or config_peer /
+					   config_node for those sections */
 	int (*set)(const struct config_key *key,
 	    const struct config_setctx *ctx, const char *value);
 };
@@ -168,6 +227,10 @@ extern const size_t config_nkeys;
 /* Sets every epmd_listen port to epmd_port; fails when listen uses the
    EPMD port on the wildcard address or on an epmd_listen address. */
 int config_rule_ports(struct config *cfg, char *why, size_t whylen);
+
+/* Gives every peer without nodes the list "*@H" for each of its host
+   names H, in order.  Fails only when memory runs out. */
+int config_rule_peer_nodes(struct config *cfg, char *why, size_t whylen);
 
 /* Fails when a host name appears twice (case-insensitive) across
    [gateway] and all peers; *where is the peer holding the later one, or
@@ -224,6 +287,19 @@ int config_parse_cidr4(const char *s, struct in_addr *addr,
    letter, digit, '-', '.' or '_'; else 0. */
 int config_valid_name(const char *s);
 
+/* Returns 1 if S is a valid alive name (the part of a node name before
+   '@'): 1..255 characters, each a letter, digit, '_' or '-'; else 0. */
+int config_valid_alive(const char *s);
+
+/*
+ * Returns 1 if S is a valid node-name pattern (fnmatch, with '*' and '?'
+ * as the only wildcards), else 0.  FULL = 0: a pattern of alive names,
+ * 1..255 letters, digits, '_', '-', '*', '?'.  FULL = 1: a pattern of full
+ * names ALIVE@HOST: exactly one '@', ALIVE 1..255 and HOST 1..253
+ * characters, each a letter, digit, '_', '-', '.', '*' or '?'.
+ */
+int config_valid_pattern(const char *s, int full);
+
 /*
  * Splits S at runs of spaces, tabs and commas.  On success stores a new
  * array of *n new strings in *items (*items is NULL when *n is 0); free
@@ -231,10 +307,48 @@ int config_valid_name(const char *s);
  */
 int config_split_list(const char *s, char ***items, size_t *n);
 
+/*
+ * Parses a list of host names (config_valid_name(), none twice in any
+ * case, at least one) into a new array as config_split_list() does.
+ * Returns 0, or -1 with a reason in why ("empty list", "invalid host name
+ * ...", "... listed twice", "out of memory") and nothing allocated.
+ */
+int config_parse_hostnames(const char *s, char ***list, size_t *n,
+    char *why, size_t whylen);
+
+/*
+ * Parses a list of node-name patterns (config_valid_pattern() with FULL,
+ * at least one) into a new array as config_split_list() does.  Returns 0,
+ * or -1 with a reason in why naming the first bad pattern, and nothing
+ * allocated.
+ */
+int config_parse_patterns(const char *s, int full, char ***list, size_t *n,
+    char *why, size_t whylen);
+
 /* Frees what config_split_list() returned; NULL is a no-op. */
 void config_free_list(char **items, size_t n);
 
 /* Sets the port (host order) of an AF_INET or AF_INET6 address. */
 void config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port);
+
+/*
+ * Not pure: helpers of config_load() that look outside the string.
+ */
+
+/*
+ * Resolves HOST, a numeric IPv4 or IPv6 address or a host name
+ * (config_valid_name()), into *sa with port 0: the literal, else
+ * getaddrinfo()'s first answer, so it may block on DNS.  Returns 0, or -1
+ * with a reason in why ("invalid host ...", "cannot resolve ...").
+ */
+int config_resolve(const char *host, struct config_sockaddr *sa,
+    char *why, size_t whylen);
+
+/* Absolute directory of PATH (a relative PATH is taken from the working
+   directory), as a new string, or NULL. */
+char *config_path_dir(const char *path);
+
+/* V itself when absolute, else DIR/V, as a new string, or NULL. */
+char *config_path_join(const char *dir, const char *v);
 
 #endif

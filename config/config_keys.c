@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +26,10 @@
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
 #define IDENTITY_MAX	255
+#define LOCKOUT_MAX	1000000
+#define LOCKOUT_MIN_MS	1000
+#define WINDOW_MAX_MS	(60 * 60 * 1000)
+#define BAN_MAX_MS	(24 * 60 * 60 * 1000)
 
 static int why(const struct config_setctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -42,9 +45,14 @@ why(const struct config_setctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
+/* The field K->off of the struct that K's section fills. */
 static void *
 field(const struct config_key *k, const struct config_setctx *ctx)
 {
+	if (strcmp(k->section, "peer") == 0)
+		return (char *)ctx->peer + k->off;
+	if (strcmp(k->section, "node") == 0)
+		return (char *)ctx->node + k->off;
 	return (char *)ctx->cfg + k->off;
 }
 
@@ -52,38 +60,6 @@ static int
 is_loopback4(struct in_addr a)
 {
 	return (ntohl(a.s_addr) >> 24) == 127;
-}
-
-/* Parses a host-name list into *list / *n, refusing bad and repeated names. */
-static int
-parse_hostnames(const struct config_setctx *ctx, const char *v,
-    char ***list, size_t *n)
-{
-	char **items;
-	size_t count;
-
-	if (config_split_list(v, &items, &count) == -1)
-		return why(ctx, "out of memory");
-	if (count == 0)
-		return why(ctx, "empty list");
-	for (size_t i = 0; i < count; i++) {
-		if (!config_valid_name(items[i])) {
-			why(ctx, "invalid host name \"%s\" (letters, digits,"
-			    " '-', '.', '_'; at most 253)", items[i]);
-			goto fail;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcasecmp(items[i], items[j]) == 0) {
-				why(ctx, "\"%s\" listed twice", items[i]);
-				goto fail;
-			}
-	}
-	*list = items;
-	*n = count;
-	return 0;
-fail:
-	config_free_list(items, count);
-	return -1;
 }
 
 static int
@@ -104,8 +80,8 @@ set_gw_hostnames(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
 {
 	(void)k;
-	return parse_hostnames(ctx, v, &ctx->cfg->hostnames,
-	    &ctx->cfg->nhostnames);
+	return config_parse_hostnames(v, &ctx->cfg->hostnames,
+	    &ctx->cfg->nhostnames, ctx->why, ctx->whylen);
 }
 
 static int
@@ -219,20 +195,6 @@ set_bool(const struct config_key *k, const struct config_setctx *ctx,
 	return 0;
 }
 
-/* Joins a relative V to ctx->dir; returns a new string or NULL. */
-static char *
-resolve_path(const struct config_setctx *ctx, const char *v)
-{
-	char *s;
-
-	if (v[0] == '/')
-		return strdup(v);
-	if (asprintf(&s, "%s%s%s", ctx->dir,
-	    strcmp(ctx->dir, "/") == 0 ? "" : "/", v) == -1)
-		return NULL;
-	return s;
-}
-
 static int
 set_file(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -243,7 +205,7 @@ set_file(const struct config_key *k, const struct config_setctx *ctx,
 
 	if (v[0] == '\0')
 		return 0;
-	if ((path = resolve_path(ctx, v)) == NULL)
+	if ((path = config_path_join(ctx->dir, v)) == NULL)
 		return why(ctx, "out of memory");
 	if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
 		why(ctx, "%s: %s", path, strerror(errno));
@@ -254,7 +216,9 @@ set_file(const struct config_key *k, const struct config_setctx *ctx,
 		goto fail;
 	}
 	if ((k->flags & CONFIG_KEY_SECRET) &&
-	    config_check_secret_file(path, reason, sizeof(reason)) == -1) {
+	    ((k->flags & CONFIG_KEY_COOKIE) ?
+	    config_check_cookie_file(path, reason, sizeof(reason)) :
+	    config_check_secret_file(path, reason, sizeof(reason))) == -1) {
 		why(ctx, "%s: %s", path, reason);
 		goto fail;
 	}
@@ -316,17 +280,86 @@ set_buffer_size(const struct config_key *k, const struct config_setctx *ctx,
 	return 0;
 }
 
+/* Stores duration V, in MIN..MAX ms (RANGE as the reader writes it), in
+   K's field. */
 static int
-set_timeout(const struct config_key *k, const struct config_setctx *ctx,
-    const char *v)
+set_duration_in(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v, unsigned min, unsigned max, const char *range)
 {
 	unsigned ms;
 
 	if (config_parse_duration(v, &ms) == -1)
 		return why(ctx, "\"%s\" is not a duration (250ms, 10s, 2m)", v);
-	if (ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS)
-		return why(ctx, "%s is not in 100ms..10m", v);
+	if (ms < min || ms > max)
+		return why(ctx, "%s is not in %s", v, range);
 	*(unsigned *)field(k, ctx) = ms;
+	return 0;
+}
+
+static int
+set_timeout(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	return set_duration_in(k, ctx, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+	    "100ms..10m");
+}
+
+static int
+set_lockout_window(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	return set_duration_in(k, ctx, v, LOCKOUT_MIN_MS, WINDOW_MAX_MS,
+	    "1s..1h");
+}
+
+static int
+set_lockout_ban(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	return set_duration_in(k, ctx, v, LOCKOUT_MIN_MS, BAN_MAX_MS,
+	    "1s..24h");
+}
+
+static int
+set_lockout_failures(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 0, LOCKOUT_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 0..%d", v, LOCKOUT_MAX);
+	ctx->cfg->lockout_failures = (unsigned)n;
+	return 0;
+}
+
+static int
+set_expose(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	(void)k;
+	return config_parse_patterns(v, 0, &ctx->cfg->expose,
+	    &ctx->cfg->nexpose, ctx->why, ctx->whylen);
+}
+
+static int
+set_audit_file(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	char reason[128];
+	char *path;
+
+	(void)k;
+	if (v[0] == '\0')
+		return 0;
+	if ((path = config_path_join(ctx->dir, v)) == NULL)
+		return why(ctx, "out of memory");
+	if (config_check_audit_file(path, reason, sizeof(reason)) == -1) {
+		why(ctx, "%s: %s", path, reason);
+		free(path);
+		return -1;
+	}
+	ctx->cfg->audit_file = path;
 	return 0;
 }
 
@@ -360,36 +393,6 @@ set_min_version(const struct config_key *k, const struct config_setctx *ctx,
 	return 0;
 }
 
-/* Resolves HOST (a literal or a name) into *sa; getaddrinfo's first answer. */
-static int
-resolve(const struct config_setctx *ctx, const char *host,
-    struct config_sockaddr *sa)
-{
-	struct addrinfo hints, *res;
-	int rc;
-
-	if (config_parse_ip(host, sa) == 0)
-		return 0;
-	if (!config_valid_name(host))
-		return why(ctx, "invalid host \"%s\"", host);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
-		return why(ctx, "cannot resolve \"%s\": %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-	if (res->ai_addrlen > sizeof(sa->ss)) {
-		freeaddrinfo(res);
-		return why(ctx, "cannot resolve \"%s\": address too long",
-		    host);
-	}
-	memset(sa, 0, sizeof(*sa));
-	memcpy(&sa->ss, res->ai_addr, res->ai_addrlen);
-	sa->len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 static int
 set_peer_address(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
@@ -402,7 +405,7 @@ set_peer_address(const struct config_key *k,
 	if (config_parse_hostport(v, host, sizeof(host), &port) == -1)
 		return why(ctx, "\"%s\" is not HOST:PORT ([ADDR]:PORT for"
 		    " IPv6) with PORT 1..65535", v);
-	if (resolve(ctx, host, &sa) == -1)
+	if (config_resolve(host, &sa, ctx->why, ctx->whylen) == -1)
 		return -1;
 	config_sockaddr_set_port(&sa, port);
 	if ((ctx->peer->address = strdup(v)) == NULL)
@@ -416,8 +419,8 @@ set_peer_hostnames(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
 {
 	(void)k;
-	return parse_hostnames(ctx, v, &ctx->peer->hostnames,
-	    &ctx->peer->nhostnames);
+	return config_parse_hostnames(v, &ctx->peer->hostnames,
+	    &ctx->peer->nhostnames, ctx->why, ctx->whylen);
 }
 
 static int
@@ -462,7 +465,28 @@ set_peer_identity(const struct config_key *k,
 	return 0;
 }
 
+static int
+set_peer_nodes(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	(void)k;
+	return config_parse_patterns(v, 1, &ctx->peer->nodes,
+	    &ctx->peer->nnodes, ctx->why, ctx->whylen);
+}
+
+static int
+set_peer_local_nodes(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	(void)k;
+	return config_parse_patterns(v, 0, &ctx->peer->local_nodes,
+	    &ctx->peer->nlocal_nodes, ctx->why, ctx->whylen);
+}
+
 #define OFF(f)	offsetof(struct config, f)
+#define OFFP(f)	offsetof(struct config_peer, f)
+#define OFFN(f)	offsetof(struct config_node, f)
+#define COOKIE	(CONFIG_KEY_SECRET | CONFIG_KEY_COOKIE)
 #define REQ	CONFIG_KEY_REQUIRED
 #define EMPTY	CONFIG_KEY_EMPTY_OK
 #define SECRET	CONFIG_KEY_SECRET
@@ -475,7 +499,7 @@ const struct config_key config_keys[] = {
 	{ "gateway", "listen", "0.0.0.0:4370", 0, 0, set_listen },
 	{ "gateway", "log_level", "info", 0, 0, set_log_level },
 	{ "gateway", "syslog", "no", 0, OFF(syslog), set_bool },
-	{ "gateway", "cookie_file", NULL, EMPTY | SECRET, OFF(cookie_file),
+	{ "gateway", "cookie_file", NULL, EMPTY | COOKIE, OFF(cookie_file),
 	    set_file },
 	{ "gateway", "strict_loopback", "no", 0, OFF(strict_loopback),
 	    set_bool },
@@ -494,6 +518,13 @@ const struct config_key config_keys[] = {
 	{ "gateway", "resolve_timeout", "3s", 0, OFF(resolve_timeout_ms),
 	    set_timeout },
 	{ "gateway", "idle_timeout", "0", 0, 0, set_idle_timeout },
+	{ "gateway", "expose", "*", 0, 0, set_expose },
+	{ "gateway", "lockout_failures", "10", 0, 0, set_lockout_failures },
+	{ "gateway", "lockout_window", "60s", 0, OFF(lockout_window_ms),
+	    set_lockout_window },
+	{ "gateway", "lockout_ban", "5m", 0, OFF(lockout_ban_ms),
+	    set_lockout_ban },
+	{ "gateway", "audit_file", NULL, EMPTY, 0, set_audit_file },
 	{ "tls", "cert", NULL, REQ, OFF(cert), set_file },
 	{ "tls", "key", NULL, REQ | SECRET, OFF(key), set_file },
 	{ "tls", "ca", NULL, REQ, OFF(ca), set_file },
@@ -503,6 +534,13 @@ const struct config_key config_keys[] = {
 	{ "peer", "hostnames", NULL, REQ, 0, set_peer_hostnames },
 	{ "peer", "alias", NULL, EMPTY, 0, set_peer_alias },
 	{ "peer", "identity", NULL, 0, 0, set_peer_identity },
+	{ "peer", "cookie_file", NULL, EMPTY | COOKIE, OFFP(cookie_file),
+	    set_file },
+	{ "peer", "nodes", NULL, 0, 0, set_peer_nodes },
+	{ "peer", "allow_hidden", "no", 0, OFFP(allow_hidden), set_bool },
+	{ "peer", "local_nodes", NULL, 0, 0, set_peer_local_nodes },
+	{ "node", "cookie_file", NULL, REQ | COOKIE, OFFN(cookie_file),
+	    set_file },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

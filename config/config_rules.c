@@ -4,15 +4,19 @@
  * config.h.
  */
 #include "config/config.h"
+#include "crypto/cookie.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int why(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -72,6 +76,25 @@ config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
 		    (is_wildcard(l) || same_addr(l, &cfg->epmd_listen[i])))
 			return why(whybuf, whylen, "port %u is the EPMD port"
 			    " of an epmd_listen address", port_of(l));
+	}
+	return 0;
+}
+
+int
+config_rule_peer_nodes(struct config *cfg, char *whybuf, size_t whylen)
+{
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		struct config_peer *peer = &cfg->peers[i];
+
+		if (peer->nnodes != 0 || peer->nhostnames == 0)
+			continue;
+		peer->nodes = calloc(peer->nhostnames, sizeof(*peer->nodes));
+		if (peer->nodes == NULL)
+			return why(whybuf, whylen, "out of memory");
+		for (; peer->nnodes < peer->nhostnames; peer->nnodes++)
+			if (asprintf(&peer->nodes[peer->nnodes], "*@%s",
+			    peer->hostnames[peer->nnodes]) == -1)
+				return why(whybuf, whylen, "out of memory");
 	}
 	return 0;
 }
@@ -192,13 +215,23 @@ config_free(struct config *cfg)
 		free(peer->address);
 		config_free_list(peer->hostnames, peer->nhostnames);
 		free(peer->identity);
+		free(peer->cookie_file);
+		config_free_list(peer->nodes, peer->nnodes);
+		config_free_list(peer->local_nodes, peer->nlocal_nodes);
 	}
 	free(cfg->peers);
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		free(cfg->nodes[i].name);
+		free(cfg->nodes[i].cookie_file);
+	}
+	free(cfg->nodes);
 	free(cfg->path);
 	free(cfg->name);
 	config_free_list(cfg->hostnames, cfg->nhostnames);
 	free(cfg->epmd_listen);
 	free(cfg->cookie_file);
+	config_free_list(cfg->expose, cfg->nexpose);
+	free(cfg->audit_file);
 	free(cfg->cert);
 	free(cfg->key);
 	free(cfg->ca);
@@ -229,4 +262,75 @@ config_check_secret_file(const char *path, char *err, size_t errlen)
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return why(err, errlen, "writable by group/other");
 	return 0;
+}
+
+/* Returns 1 if PATH holds only white space (or nothing). */
+static int
+file_is_blank(const char *path)
+{
+	char b[256];
+	ssize_t n;
+	int fd, blank = 1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	while (blank && (n = read(fd, b, sizeof(b))) > 0)
+		for (ssize_t i = 0; i < n && blank; i++)
+			blank = b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
+			    b[i] == '\n';
+	OPENSSL_cleanse(b, sizeof(b));
+	close(fd);
+	return blank;
+}
+
+int
+config_check_cookie_file(const char *path, char *err, size_t errlen)
+{
+	/* The same rules the gateway applies when it reads the cookie at
+	 * start-up, so that -t and start-up agree. */
+	char buf[512];
+	struct cookie *c;
+	const char *r;
+
+	if (config_check_secret_file(path, err, errlen) == -1)
+		return -1;
+	if ((c = cookie_load(path, buf, sizeof(buf))) != NULL) {
+		cookie_free(c);
+		return 0;
+	}
+	/* cookie_load() names the path first; keep only its reason. */
+	r = strstr(buf, ": ");
+	r = r != NULL ? r + 2 : buf;
+	if (strncmp(r, "cookie must hold 1..", 20) == 0 &&
+	    file_is_blank(path))
+		r = "cookie file is empty";
+	return why(err, errlen, "%s", r);
+}
+
+int
+config_check_audit_file(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char *dir;
+	int rc = -1;
+
+	if (slash == NULL || slash[1] == '\0')
+		return why(err, errlen, "not a file name");
+	if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return why(err, errlen, "out of memory");
+	if (stat(dir, &st) == -1)
+		why(err, errlen, "directory %s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		why(err, errlen, "%s is not a directory", dir);
+	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		why(err, errlen, "is a directory");
+	else
+		rc = 0;
+	free(dir);
+	return rc;
 }

@@ -1,11 +1,35 @@
-/* config_value.c — pure value parsers for the configuration; see config.h. */
+/*
+ * config_value.c — value parsers for the configuration, pure except
+ * config_resolve() (DNS), and the path helpers; see config.h.
+ */
 #include "config/config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static int
 is_digit(char c)
@@ -205,6 +229,49 @@ config_valid_name(const char *s)
 }
 
 static int
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c);
+}
+
+int
+config_valid_alive(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!is_alnum(s[n]) && s[n] != '_' && s[n] != '-')
+			return 0;
+	return n >= 1 && n <= 255;
+}
+
+/* Length of the run of pattern characters at S (plus '.' when DOT). */
+static size_t
+pattern_span(const char *s, int dot)
+{
+	size_t n = 0;
+
+	while (is_alnum(s[n]) || s[n] == '_' || s[n] == '-' || s[n] == '*' ||
+	    s[n] == '?' || (dot && s[n] == '.'))
+		n++;
+	return n;
+}
+
+int
+config_valid_pattern(const char *s, int full)
+{
+	size_t alive = pattern_span(s, full), host;
+
+	if (!full)
+		return s[alive] == '\0' && alive >= 1 && alive <= 255;
+	if (s[alive] != '@')
+		return 0;
+	host = pattern_span(s + alive + 1, 1);
+	return s[alive + 1 + host] == '\0' && alive >= 1 && alive <= 255 &&
+	    host >= 1 && host <= 253;
+}
+
+static int
 is_sep(char c)
 {
 	return c == ' ' || c == '\t' || c == ',';
@@ -258,4 +325,142 @@ config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port)
 		((struct sockaddr_in *)&sa->ss)->sin_port = htons(port);
 	else if (sa->ss.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&sa->ss)->sin6_port = htons(port);
+}
+
+int
+config_parse_hostnames(const char *s, char ***list, size_t *n, char *whybuf,
+    size_t whylen)
+{
+	char **items;
+	size_t count;
+
+	if (config_split_list(s, &items, &count) == -1)
+		return why(whybuf, whylen, "out of memory");
+	if (count == 0)
+		return why(whybuf, whylen, "empty list");
+	for (size_t i = 0; i < count; i++) {
+		if (!config_valid_name(items[i])) {
+			why(whybuf, whylen, "invalid host name \"%s\" (letters,"
+			    " digits, '-', '.', '_'; at most 253)", items[i]);
+			goto fail;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(items[i], items[j]) == 0) {
+				why(whybuf, whylen, "\"%s\" listed twice",
+				    items[i]);
+				goto fail;
+			}
+	}
+	*list = items;
+	*n = count;
+	return 0;
+fail:
+	config_free_list(items, count);
+	return -1;
+}
+
+int
+config_parse_patterns(const char *s, int full, char ***list, size_t *n,
+    char *whybuf, size_t whylen)
+{
+	char **items, *at;
+	size_t count;
+
+	if (config_split_list(s, &items, &count) == -1)
+		return why(whybuf, whylen, "out of memory");
+	if (count == 0)
+		return why(whybuf, whylen, "empty list");
+	for (size_t i = 0; i < count; i++) {
+		const char *it = items[i];
+
+		if (config_valid_pattern(it, full))
+			continue;
+		at = strchr(it, '@');
+		if (!full && at != NULL)
+			why(whybuf, whylen, "\"%s\" holds '@': list local alive"
+			    " names, the part before '@'", it);
+		else if (!full)
+			why(whybuf, whylen, "invalid pattern \"%s\" (1 to 255"
+			    " letters, digits, '_', '-', '*', '?')", it);
+		else if (at == NULL)
+			why(whybuf, whylen, "\"%s\" has no '@': list full node"
+			    " names ALIVE@HOST, such as *@host", it);
+		else if (strchr(at + 1, '@') != NULL)
+			why(whybuf, whylen, "\"%s\" has more than one '@'", it);
+		else
+			why(whybuf, whylen, "invalid pattern \"%s\" (ALIVE@HOST,"
+			    " each part letters, digits, '_', '-', '.', '*',"
+			    " '?')", it);
+		config_free_list(items, count);
+		return -1;
+	}
+	*list = items;
+	*n = count;
+	return 0;
+}
+
+int
+config_resolve(const char *host, struct config_sockaddr *sa, char *whybuf,
+    size_t whylen)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	if (config_parse_ip(host, sa) == 0)
+		return 0;
+	if (!config_valid_name(host))
+		return why(whybuf, whylen, "invalid host \"%s\"", host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return why(whybuf, whylen, "cannot resolve \"%s\": %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	if (res->ai_addrlen > sizeof(sa->ss)) {
+		freeaddrinfo(res);
+		return why(whybuf, whylen, "cannot resolve \"%s\": address too long",
+		    host);
+	}
+	memset(sa, 0, sizeof(*sa));
+	memcpy(&sa->ss, res->ai_addr, res->ai_addrlen);
+	sa->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+char *
+config_path_dir(const char *path)
+{
+	const char *slash;
+	char *cwd, *dir;
+	int rc;
+
+	while (strncmp(path, "./", 2) == 0)
+		path += 2;
+	slash = strrchr(path, '/');
+	if (slash == path)
+		return strdup("/");
+	if (path[0] == '/')
+		return strndup(path, (size_t)(slash - path));
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return NULL;
+	if (slash == NULL)
+		return cwd;
+	rc = asprintf(&dir, "%s/%.*s", strcmp(cwd, "/") == 0 ? "" : cwd,
+	    (int)(slash - path), path);
+	free(cwd);
+	return rc == -1 ? NULL : dir;
+}
+
+char *
+config_path_join(const char *dir, const char *v)
+{
+	char *s;
+
+	if (v[0] == '/')
+		return strdup(v);
+	if (asprintf(&s, "%s%s%s", dir,
+	    strcmp(dir, "/") == 0 ? "" : "/", v) == -1)
+		return NULL;
+	return s;
 }

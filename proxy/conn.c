@@ -8,11 +8,15 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "config/config.h"
 #include "proxy/gateway.h"
 #include "proxy/gwlink.h"
 #include "proxy/inbound.h"
+#include "crypto/ident.h"
+#include "proxy/hs_verify.h"
+#include "proxy/lockout.h"
 #include "proxy/log.h"
 #include "proxy/splice.h"
 
@@ -62,7 +66,7 @@ conn_new(struct gateway *gw, int outbound)
 	c->timer = evtimer_new(gw->base, conn_timeout, c);
 	c->kick = event_new(gw->base, -1, 0, conn_kicked, c);
 	if (c->timer == NULL || c->kick == NULL) {
-		conn_close(c, "out of memory");
+		conn_close(c, "internal", "out of memory");
 		return NULL;
 	}
 	return c;
@@ -138,10 +142,11 @@ conn_set_state(struct conn *c, enum conn_state state)
 
 
 int
-conn_fail(struct conn *c, const char *fmt, ...)
+conn_fail(struct conn *c, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
+	c->code = code;
 	va_start(ap, fmt);
 	vsnprintf(c->whybuf, sizeof(c->whybuf), fmt, ap);
 	va_end(ap);
@@ -167,10 +172,11 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 			(void)evtimer_add(c->timer, &tv);
 			return;
 		}
-		conn_close(c, "idle timeout");
+		conn_close(c, "timeout", "idle timeout");
 		return;
 	}
-	conn_close(c, c->state == CONN_TLS_ACCEPT ? "TLS handshake timeout" :
+	conn_close(c, "timeout",
+	    c->state == CONN_TLS_ACCEPT ? "TLS handshake timeout" :
 	    c->state == CONN_REQUESTS ? "no request in time" :
 	    c->state == CONN_NODE_CONNECT ? "node connect timeout" :
 	    c->state == CONN_ROUTE ? "route timeout" :
@@ -202,7 +208,8 @@ conn_io(int fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (conn_step(c) == -1)
-		conn_close(c, c->why ? c->why : "error");
+		conn_close(c, c->code ? c->code : "internal",
+		    c->why ? c->why : "error");
 }
 
 static void
@@ -217,32 +224,82 @@ conn_kick(struct conn *c)
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
+/* Codes whose conns count as failures of their source (lockout). */
+static int
+counted(const char *code)
+{
+	static const char *const list[] = {
+		"bad_cookie", "name_not_allowed", "hidden_not_allowed",
+		"malformed_handshake", "bad_certificate", "identity_not_allowed",
+		"tls_failed", "bad_request",
+	};
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (strcmp(code, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+verdict(const char *code)
+{
+	static const char *const errors[] = {
+		"timeout", "io_error", "link_failed", "unreachable",
+		"route_refused", "handshake_aborted", "internal",
+	};
+	if (strcmp(code, "ok") == 0 || strcmp(code, "shutdown") == 0)
+		return "ok";
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		if (strcmp(code, errors[i]) == 0)
+			return "error";
+	return "refused";
+}
+
 void
-conn_close(struct conn *c, const char *reason)
+conn_close(struct conn *c, const char *code, const char *reason)
 {
 	struct timespec now;
-	const struct config *cfg = c->gw->cfg;
+	struct gateway *gw = c->gw;
+	const struct config *cfg = gw->cfg;
 	const char *peer = c->peer_idx >= 0 ?
 	    cfg->peers[c->peer_idx].name : "-";
-	int level_info = c->state >= CONN_HANDSHAKE;
-	char when[32];
+	X509 *cert = c->remote.ssl ? SSL_get0_peer_certificate(c->remote.ssl) :
+	    NULL;
+	char when[32], desc[320];
 
+	if (c->hv != NULL) {
+		if (c->initiator[0] == '\0')
+			snprintf(c->initiator, sizeof(c->initiator), "%.*s",
+			    CONN_NAME_MAX - 1, c->hv->initiator);
+		if (c->acceptor[0] == '\0')
+			snprintf(c->acceptor, sizeof(c->acceptor), "%.*s",
+			    CONN_NAME_MAX - 1, c->hv->acceptor);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(when, sizeof(when), "%.3f",
 	    (double)(now.tv_sec - c->t0.tv_sec) +
 	    (double)(now.tv_nsec - c->t0.tv_nsec) / 1e9);
-	(c->quiet ? log_debug : level_info ? log_info : log_warnx)(
-	    "conn=%llu closed dir=%s state=%s peer=%s addr=%s ident=%s "
-	    "target=%s initiator=%s acceptor=%s hidden=%s reason=\"%s\" "
+	ident_describe(cert, desc, sizeof(desc));
+	gateway_audit(gw, c->quiet,
+	    "audit conn=%llu dir=%s peer=%s addr=%s %s initiator=%s "
+	    "acceptor=%s hidden=%s verdict=%s code=%s reason=\"%s\" "
 	    "bytes_out=%llu bytes_in=%llu duration=%ss",
-	    (unsigned long long)c->id, c->outbound ? "out" : "in",
-	    conn_state_name(c->state), peer, c->raddr, c->ident,
-	    c->target[0] ? c->target : "-",
-	    c->initiator[0] ? c->initiator : "-",
+	    (unsigned long long)c->id, c->outbound ? "out" : "in", peer,
+	    c->raddr, desc, c->initiator[0] ? c->initiator : "-",
 	    c->acceptor[0] ? c->acceptor : "-", c->hidden ? "yes" : "no",
-	    reason, (unsigned long long)c->up.bytes,
+	    verdict(code), code, reason, (unsigned long long)c->up.bytes,
 	    (unsigned long long)c->down.bytes, when);
-
+	if (!c->outbound && counted(code)) {
+		char key[LOCKOUT_KEY_MAX];
+		uint64_t ms = gateway_now_ms();
+		snprintf(key, sizeof(key), "addr:%s", c->rip);
+		(void)lockout_failure(gw->lockout, key, ms);
+		if (c->peer_idx >= 0) {
+			snprintf(key, sizeof(key), "id:%s",
+			    cfg->peers[c->peer_idx].identity);
+			(void)lockout_failure(gw->lockout, key, ms);
+		}
+	}
+	free(c->hv);
 	c->state = CONN_CLOSED;
 	if (c->prev != NULL)
 		c->prev->next = c->next;

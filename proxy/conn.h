@@ -26,6 +26,7 @@
 
 struct gateway;
 struct gwlink;
+struct hs_verify;
 struct event;
 
 enum conn_state {
@@ -75,9 +76,12 @@ struct conn {
 	struct gwlink *link;		/* outbound: link we wait on */
 	struct timespec t0;
 	time_t last_io;			/* for idle_timeout */
+	const char *code;		/* code handed to conn_close() */
 	const char *why;		/* reason handed to conn_close() */
 	char whybuf[160];
 	char raddr[64];			/* remote gateway address */
+	char rip[48];			/* its IP alone (lockout key) */
+	struct hs_verify *hv;		/* during the handshake */
 	char ident[96];			/* verified certificate identity */
 	char target[CONN_NAME_MAX];	/* node asked for in ROUTE */
 	char initiator[CONN_NAME_MAX];
@@ -97,16 +101,21 @@ void conn_set_state(struct conn *c, enum conn_state state);
 /* Re-arms the current state's timer from now (activity seen). */
 void conn_rearm(struct conn *c);
 
-/* Sets c->why from a format and returns -1, for "return conn_fail(...)". */
-int conn_fail(struct conn *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/*
+ * Sets c->code (a static reason code, see docs/audit.md) and c->why from a
+ * format, and returns -1, for "return conn_fail(...)".
+ */
+int conn_fail(struct conn *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
- * Logs the one summary line (id, direction, peer, identity, node names,
- * reason, bytes each way, duration), releases everything and frees C.
- * C must not be used afterwards.
+ * Logs the one audit line (id, direction, peer, address, certificate
+ * subject and SAN, node names, hidden, verdict, CODE, REASON, bytes each
+ * way, duration), counts a refusal of an inbound conn against its source
+ * address and identity (lockout), releases everything and frees C.  C must
+ * not be used afterwards.
  */
-void conn_close(struct conn *c, const char *reason);
+void conn_close(struct conn *c, const char *code, const char *reason);
 
 /* The libevent callback of both halves: runs the step of c's state and
  * closes it if that step fails. */

@@ -2,7 +2,9 @@
 #include "proxy/gateway.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +13,13 @@
 #include <event2/event.h>
 
 #include "config/config.h"
+#include "crypto/cookie.h"
 #include "crypto/tls.h"
 #include "proxy/conn.h"
 #include "proxy/epmd.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
+#include "proxy/lockout.h"
 #include "proxy/log.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
@@ -50,6 +54,96 @@ add_listener(struct gateway *gw, const struct config_sockaddr *sa,
 	return 0;
 }
 
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+
+	(void)fd;
+	(void)what;
+	(void)lockout_sweep(gw->lockout, gateway_now_ms());
+}
+
+uint64_t
+gateway_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Loads every configured cookie; they are wiped in gateway_fini(). */
+static int
+load_cookies(struct gateway *gw, char *err, size_t errlen)
+{
+	const struct config *cfg = gw->cfg;
+	char why[512];
+
+	gw->peer_cookie = calloc(cfg->npeers + 1, sizeof(*gw->peer_cookie));
+	gw->node_cookie = calloc(cfg->nnodes + 1, sizeof(*gw->node_cookie));
+	if (gw->peer_cookie == NULL || gw->node_cookie == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cfg->cookie_file != NULL &&
+	    (gw->cookie = cookie_load(cfg->cookie_file, why,
+	    sizeof(why))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		if (cfg->peers[i].cookie_file != NULL &&
+		    (gw->peer_cookie[i] = cookie_load(
+		    cfg->peers[i].cookie_file, why, sizeof(why))) == NULL)
+			goto fail;
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		if ((gw->node_cookie[i] = cookie_load(cfg->nodes[i].cookie_file,
+		    why, sizeof(why))) == NULL)
+			goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cookie_file %s", why);
+	return -1;
+}
+
+const struct cookie *
+gateway_cookie_for(const struct gateway *gw, long peer_idx,
+    const char *local_alive, const char *remote_alive)
+{
+	const struct config *cfg = gw->cfg;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *n = pass == 0 ? local_alive : remote_alive;
+		if (n == NULL || *n == '\0')
+			continue;
+		for (size_t i = 0; i < cfg->nnodes; i++)
+			if (strcmp(cfg->nodes[i].name, n) == 0)
+				return gw->node_cookie[i];
+	}
+	if (peer_idx >= 0 && (size_t)peer_idx < cfg->npeers &&
+	    gw->peer_cookie[peer_idx] != NULL)
+		return gw->peer_cookie[peer_idx];
+	return gw->cookie;
+}
+
+void
+gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (quiet)
+		log_debug("%s", line);
+	else
+		log_info("%s", line);
+	if (gw->audit != NULL && !quiet) {
+		fprintf(gw->audit, "%s\n", line);
+		fflush(gw->audit);
+	}
+}
+
 int
 gateway_init(struct gateway *gw, struct event_base *base,
     const struct config *cfg, char *err, size_t errlen)
@@ -70,6 +164,25 @@ gateway_init(struct gateway *gw, struct event_base *base,
 	if ((gw->srv_ctx = tls_server_ctx_new(cfg, err, errlen)) == NULL ||
 	    (gw->cli_ctx = tls_client_ctx_new(cfg, err, errlen)) == NULL)
 		return -1;
+	if (load_cookies(gw, err, errlen) == -1)
+		return -1;
+	gw->lockout = lockout_new(cfg->lockout_failures,
+	    cfg->lockout_window_ms, cfg->lockout_ban_ms);
+	gw->sweep = event_new(base, -1, EV_PERSIST, on_sweep, gw);
+	if (gw->lockout == NULL || gw->sweep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	{
+		struct timeval one = { 1, 0 };
+		(void)event_add(gw->sweep, &one);
+	}
+	if (cfg->audit_file != NULL &&
+	    (gw->audit = fopen(cfg->audit_file, "ae")) == NULL) {
+		snprintf(err, errlen, "audit_file %s: %s", cfg->audit_file,
+		    strerror(errno));
+		return -1;
+	}
 	if ((gw->reg = registry_new(REGISTRY_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -95,9 +208,16 @@ gateway_init(struct gateway *gw, struct event_base *base,
 		    cfg->peers[i].name, cfg->peers[i].address,
 		    cfg->peers[i].identity, inet_ntoa(cfg->peers[i].alias));
 	}
-	if (cfg->cookie_file == NULL)
-		log_info("no cookie_file: connections are checked by "
-		    "certificate and identity only, not by cookie digest");
+	if (cfg->cookie_file == NULL && cfg->nnodes == 0) {
+		size_t with = 0;
+		for (size_t i = 0; i < cfg->npeers; i++)
+			with += cfg->peers[i].cookie_file != NULL;
+		if (with == 0)
+			log_info("no cookie configured: connections are "
+			    "checked by certificate, identity and node name, "
+			    "not by cookie digest");
+	} else
+		log_info("cookie digests are checked at the edge");
 	return 0;
 }
 
@@ -105,7 +225,7 @@ void
 gateway_fini(struct gateway *gw)
 {
 	while (gw->conns != NULL)
-		conn_close(gw->conns, "gateway stopping");
+		conn_close(gw->conns, "shutdown", "gateway stopping");
 	for (size_t i = 0; i < gw->npeers; i++)
 		peer_free(gw->peers[i]);
 	free(gw->peers);
@@ -118,6 +238,18 @@ gateway_fini(struct gateway *gw)
 	for (size_t i = 0; i < 3; i++)
 		if (gw->sigev[i] != NULL)
 			event_free(gw->sigev[i]);
+	cookie_free(gw->cookie);
+	for (size_t i = 0; gw->peer_cookie && i < gw->cfg->npeers; i++)
+		cookie_free(gw->peer_cookie[i]);
+	for (size_t i = 0; gw->node_cookie && i < gw->cfg->nnodes; i++)
+		cookie_free(gw->node_cookie[i]);
+	free(gw->peer_cookie);
+	free(gw->node_cookie);
+	lockout_free(gw->lockout);
+	if (gw->sweep != NULL)
+		event_free(gw->sweep);
+	if (gw->audit != NULL)
+		fclose(gw->audit);
 	memset(gw, 0, sizeof(*gw));
 }
 

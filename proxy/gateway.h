@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/ssl.h>
 
@@ -21,6 +22,8 @@ struct listener;
 struct peer;
 struct registry;
 struct conn;
+struct cookie;
+struct lockout;
 
 struct gateway {
 	struct event_base *base;
@@ -37,6 +40,12 @@ struct gateway {
 	struct conn *conns;		/* distribution conns, newest first */
 	unsigned long refused;		/* refused for max_connections */
 	struct event *sigev[3];
+	struct cookie *cookie;		/* [gateway] cookie_file, or NULL */
+	struct cookie **peer_cookie;	/* per [peer], NULL entries */
+	struct cookie **node_cookie;	/* per [node] */
+	struct lockout *lockout;
+	struct event *sweep;		/* lockout sweep, every second */
+	FILE *audit;			/* audit_file, or NULL */
 };
 
 /*
@@ -62,6 +71,23 @@ uint64_t gateway_next_id(struct gateway *gw);
 int gateway_admit(struct gateway *gw, const char *what);
 /* Releases what gateway_admit() counted. */
 void gateway_release(struct gateway *gw);
+
+/*
+ * Returns the cookie for a connection between local node LOCAL_ALIVE and
+ * remote node REMOTE_ALIVE through peer PEER_IDX: [node LOCAL], else
+ * [node REMOTE], else the peer's cookie_file, else the gateway's; NULL
+ * when none is configured (digests are then not checked).
+ */
+const struct cookie *gateway_cookie_for(const struct gateway *gw,
+    long peer_idx, const char *local_alive, const char *remote_alive);
+
+/* Writes one audit line: to the log (at debug level when QUIET, else
+ * info) and, when audit_file is set, appended to it. */
+void gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Monotonic milliseconds. */
+uint64_t gateway_now_ms(void);
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

@@ -2,6 +2,7 @@
 #include "proxy/inbound.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "proxy/epmd.h"
 #include "proxy/gateway.h"
 #include "proxy/gwproto.h"
+#include "proxy/lockout.h"
 #include "proxy/log.h"
 #include "proxy/netutil.h"
 #include "proxy/registry.h"
@@ -36,17 +38,27 @@ inbound_accept(int fd, const struct sockaddr *peer,
 		return;
 	}
 	net_fmt(peer, c->raddr, sizeof(c->raddr));
+	net_fmt_ip(peer, c->rip, sizeof(c->rip));
 	if ((ssl = SSL_new(gw->srv_ctx)) == NULL ||
 	    SSL_set_fd(ssl, fd) != 1) {
 		SSL_free(ssl);
 		close(fd);
-		conn_close(c, "TLS setup failed");
+		conn_close(c, "internal", "TLS setup failed");
 		return;
 	}
 	SSL_set_accept_state(ssl);
 	if (half_open(&c->remote, gw->base, fd, ssl, conn_io, c) == -1) {
-		conn_close(c, "event setup failed");
+		conn_close(c, "internal", "event setup failed");
 		return;
+	}
+	{
+		char key[LOCKOUT_KEY_MAX];
+		snprintf(key, sizeof(key), "addr:%s", c->rip);
+		if (lockout_banned(gw->lockout, key, gateway_now_ms())) {
+			conn_close(c, "locked_out", "source address is "
+			    "locked out");
+			return;
+		}
 	}
 	log_debug("conn=%llu accepted from %s", (unsigned long long)c->id,
 	    c->raddr);
@@ -63,9 +75,10 @@ check_identity(struct conn *c)
 	char desc[256];
 
 	if (cert == NULL)
-		return conn_fail(c, "no client certificate");
+		return conn_fail(c, "bad_certificate", "no client certificate");
 	if (SSL_get_verify_result(c->remote.ssl) != X509_V_OK)
-		return conn_fail(c, "certificate verify failed: %s",
+		return conn_fail(c, "bad_certificate",
+		    "certificate verify failed: %s",
 		    X509_verify_cert_error_string(
 		    SSL_get_verify_result(c->remote.ssl)));
 	for (size_t i = 0; i < cfg->npeers; i++) {
@@ -73,6 +86,12 @@ check_identity(struct conn *c)
 			c->peer_idx = (long)i;
 			snprintf(c->ident, sizeof(c->ident), "%s",
 			    cfg->peers[i].identity);
+			char key[LOCKOUT_KEY_MAX];
+			snprintf(key, sizeof(key), "id:%s", c->ident);
+			if (lockout_banned(c->gw->lockout, key,
+			    gateway_now_ms()))
+				return conn_fail(c, "locked_out", "identity "
+				    "%s is locked out", c->ident);
 			log_debug("conn=%llu TLS %s %s peer=%s",
 			    (unsigned long long)c->id,
 			    SSL_get_version(c->remote.ssl),
@@ -82,7 +101,8 @@ check_identity(struct conn *c)
 		}
 	}
 	ident_describe(cert, desc, sizeof(desc));
-	return conn_fail(c, "certificate identity not allowed: %s", desc);
+	return conn_fail(c, "identity_not_allowed",
+	    "certificate identity not allowed: %s", desc);
 }
 
 /* Queues a reply for the peer; the pump flushes it. */
@@ -90,28 +110,48 @@ static int
 reply(struct conn *c, const uint8_t *buf, size_t len)
 {
 	if (len == 0 || splice_queue(c, 1, buf, len) == -1)
-		return conn_fail(c, "reply does not fit");
+		return conn_fail(c, "internal", "reply does not fit");
 	return 0;
 }
 
+/* Queues an error reply; with THEN_CLOSE the conn ends with CODE once it
+ * is sent. */
 static int
 reply_status(struct conn *c, uint8_t type, uint8_t status,
-    const char *reason, int then_close)
+    const char *reason, int then_close, const char *code)
 {
 	uint8_t out[GWPROTO_HDR + 1 + GWPROTO_MAX_REASON];
 
 	if (then_close) {
 		c->close_after_flush = 1;
-		conn_fail(c, "refused %s: %s", gw_status_name(status), reason);
+		conn_fail(c, code, "refused %s: %s", gw_status_name(status),
+		    reason);
 	}
 	return reply(c, out, gw_encode_status(out, sizeof(out), type, status,
 	    reason));
 }
 
 struct names_ctx {
+	const struct conn *c;
 	const char **names;
 	size_t n, max;
 };
+
+/* Returns 1 if peers of C may reach local node ALIVE (expose and the
+ * peer's local_nodes patterns). */
+static int
+exposed(const struct conn *c, const char *alive)
+{
+	const struct config *cfg = c->gw->cfg;
+	const struct config_peer *p = &cfg->peers[c->peer_idx];
+	char *const *pat = p->nlocal_nodes ? p->local_nodes : cfg->expose;
+	size_t n = p->nlocal_nodes ? p->nlocal_nodes : cfg->nexpose;
+
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(pat[i], alive, 0) == 0)
+			return 1;
+	return 0;
+}
 
 static int
 collect_name(const struct reg_node *node, void *arg)
@@ -120,7 +160,8 @@ collect_name(const struct reg_node *node, void *arg)
 
 	if (nc->n == nc->max)
 		return 1;
-	nc->names[nc->n++] = node->name;
+	if (exposed(nc->c, node->name))
+		nc->names[nc->n++] = node->name;
 	return 0;
 }
 
@@ -129,7 +170,7 @@ answer_names(struct conn *c)
 {
 	static uint8_t out[GWPROTO_HDR + GWPROTO_MAX_BODY];
 	const char *names[256];
-	struct names_ctx nc = { names, 0, 256 };
+	struct names_ctx nc = { c, names, 0, 256 };
 	size_t len;
 
 	registry_foreach(c->gw->reg, collect_name, &nc);
@@ -150,20 +191,23 @@ start_route(struct conn *c, const char *name)
 
 	snprintf(c->target, sizeof(c->target), "%.*s",
 	    (int)sizeof(c->target) - 1, name);
+	if (!exposed(c, name))
+		return reply_status(c, GW_ROUTE_REPLY, GW_NOT_ALLOWED,
+		    "node not exposed to this peer", 1, "node_not_exposed");
 	if (node == NULL)
 		return reply_status(c, GW_ROUTE_REPLY, GW_NO_SUCH_NODE,
-		    "no such node", 1);
+		    "no such node", 1, "no_such_node");
 	len = epmd_node_addr(node, &sa);
 	if ((fd = net_connect((struct sockaddr *)&sa, len)) == -1)
 		return reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
-		    strerror(errno), 1);
+		    strerror(errno), 1, "unreachable");
 	if (half_open(&c->local, c->gw->base, fd, NULL, conn_io, c) == -1) {
 		close(fd);
-		return conn_fail(c, "event setup failed");
+		return conn_fail(c, "internal", "event setup failed");
 	}
 	conn_set_state(c, CONN_NODE_CONNECT);
 	return half_want(&c->local, 0, 1) == -1 ?
-	    conn_fail(c, "event setup failed") : 0;
+	    conn_fail(c, "internal", "event setup failed") : 0;
 }
 
 /* Handles one whole request.  Returns 0 or -1 with c->why. */
@@ -176,35 +220,36 @@ handle_request(struct conn *c, const struct gw_msg *m)
 
 	if (m->version != GWPROTO_VERSION)
 		return reply_status(c, GW_ERROR, GW_UNSUPPORTED_VERSION,
-		    "unsupported protocol version", 1);
+		    "unsupported protocol version", 1, "bad_request");
 	switch (m->type) {
 	case GW_NAMES:
 		if (m->body_len != 0)
 			return reply_status(c, GW_NAMES_REPLY, GW_BAD_REQUEST,
-			    "NAMES takes no body", 1);
+			    "NAMES takes no body", 1, "bad_request");
 		return answer_names(c);
 	case GW_RESOLVE:
 	case GW_ROUTE:
 		if (gw_body_name(m, name, sizeof(name), &why) == -1)
 			return reply_status(c, m->type | 0x80, GW_BAD_REQUEST,
-			    why, 1);
+			    why, 1, "bad_request");
 		if (strchr(name, '@') != NULL)
 			return reply_status(c, m->type | 0x80, GW_NOT_ALLOWED,
 			    "routing by full node name is not enabled",
-			    m->type == GW_ROUTE);
+			    m->type == GW_ROUTE, "node_not_exposed");
 		if (m->type == GW_ROUTE)
 			return start_route(c, name);
-		const struct reg_node *node = registry_find(c->gw->reg, name);
+		const struct reg_node *node = exposed(c, name) ?
+		    registry_find(c->gw->reg, name) : NULL;
 		log_debug("conn=%llu resolve %s: %s", (unsigned long long)c->id,
 		    name, node ? "found" : "no such node");
 		if (node == NULL)
 			return reply_status(c, GW_RESOLVE_REPLY,
-			    GW_NO_SUCH_NODE, "no such node", 0);
+			    GW_NO_SUCH_NODE, "no such node", 0, NULL);
 		return reply(c, out, gw_encode_resolve_ok(out, sizeof(out),
 		    node->high, node->low, node->node_type));
 	default:
 		return reply_status(c, GW_ERROR, GW_BAD_REQUEST,
-		    "unknown request type", 1);
+		    "unknown request type", 1, "bad_request");
 	}
 }
 
@@ -217,14 +262,16 @@ read_requests(struct conn *c)
 	ssize_t n;
 
 	if (d->hs == NULL && (d->hs = malloc(CONN_HS_CAP)) == NULL)
-		return conn_fail(c, "out of memory");
+		return conn_fail(c, "internal", "out of memory");
 	for (;;) {
 		if (c->close_after_flush || c->state != CONN_REQUESTS)
 			return 0;
 		switch (gw_parse(d->hs, d->hslen, &m, &why)) {
 		case GW_PARSE_BAD:
-			(void)reply_status(c, GW_ERROR, GW_BAD_REQUEST, why, 1);
-			return conn_fail(c, "bad gateway request: %s", why);
+			(void)reply_status(c, GW_ERROR, GW_BAD_REQUEST, why, 1,
+			    "bad_request");
+			return conn_fail(c, "bad_request",
+			    "bad gateway request: %s", why);
 		case GW_PARSE_DONE:
 			if (handle_request(c, &m) == -1)
 				return -1;
@@ -239,8 +286,9 @@ read_requests(struct conn *c)
 			    ((size_t)d->hs[4] << 8 | d->hs[5]) >
 			    MAX_REQUEST_BODY) {
 				(void)reply_status(c, GW_ERROR, GW_BAD_REQUEST,
-				    "request too long", 1);
-				return conn_fail(c, "request too long");
+				    "request too long", 1, "bad_request");
+				return conn_fail(c, "bad_request",
+				    "request too long");
 			}
 			break;
 		}
@@ -249,11 +297,13 @@ read_requests(struct conn *c)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(c, "remote read: %s", c->remote.err);
+			return conn_fail(c, "io_error", "remote read: %s",
+			    c->remote.err);
 		if (n == 0) {
 			c->quiet = d->hslen == 0;	/* idle link ended */
-			return conn_fail(c, d->hslen ? "peer closed mid-request"
-			    : "peer closed");
+			return conn_fail(c, d->hslen ? "bad_request" : "ok",
+			    d->hslen ? "peer closed mid-request" :
+			    "peer closed");
 		}
 		d->hslen += (size_t)n;
 	}
@@ -272,7 +322,7 @@ requests_step(struct conn *c)
 	if (c->close_after_flush)
 		return c->up.len == 0 ? -1 : 0;	/* reply sent: close */
 	return half_want(&c->remote, 1, c->up.len > 0) == -1 ?
-	    conn_fail(c, "event setup failed") : 0;
+	    conn_fail(c, "internal", "event setup failed") : 0;
 }
 
 /* CONN_NODE_CONNECT: the node's port answered (or refused). */
@@ -286,7 +336,7 @@ node_connected(struct conn *c)
 		half_clear(&c->local);
 		c->state = CONN_REQUESTS;	/* only to flush the reply */
 		if (reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
-		    strerror(r), 1) == -1)
+		    strerror(r), 1, "unreachable") == -1)
 			return -1;
 		return requests_step(c);
 	}
@@ -308,10 +358,16 @@ inbound_step(struct conn *c)
 		r = half_handshake(&c->remote);
 		if (r == HALF_AGAIN)
 			return half_want(&c->remote, 0, 0) == -1 ?
-			    conn_fail(c, "event setup failed") : 0;
-		if (r == HALF_ERR)
-			return conn_fail(c, "TLS handshake failed: %s",
-			    c->remote.err);
+			    conn_fail(c, "internal", "event setup failed") : 0;
+		if (r == HALF_ERR) {
+			long v = SSL_get_verify_result(c->remote.ssl);
+			if (v != X509_V_OK)
+				return conn_fail(c, "bad_certificate",
+				    "certificate verify failed: %s",
+				    X509_verify_cert_error_string(v));
+			return conn_fail(c, "tls_failed",
+			    "TLS handshake failed: %s", c->remote.err);
+		}
 		if (check_identity(c) == -1)
 			return -1;
 		conn_set_state(c, CONN_REQUESTS);

@@ -104,6 +104,20 @@ net_fmt(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
+char *
+net_fmt_ip(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a = NULL;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (a == NULL || inet_ntop(sa->sa_family, a, buf, len) == NULL)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 uint16_t
 net_port(const struct sockaddr *sa)
 {

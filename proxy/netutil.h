@@ -30,6 +30,8 @@ int net_connect_result(int fd);
 
 /* Formats SA as "1.2.3.4:5" or "[::1]:5" into BUF.  Returns BUF. */
 char *net_fmt(const struct sockaddr *sa, char *buf, size_t len);
+/* Formats only the address of SA ("1.2.3.4", "::1").  Returns BUF. */
+char *net_fmt_ip(const struct sockaddr *sa, char *buf, size_t len);
 /* Returns the port of SA (host order), 0 for other families. */
 uint16_t net_port(const struct sockaddr *sa);
 /* Returns 1 if SA is 127.0.0.0/8 or ::1 (or v4-mapped loopback). */

@@ -83,24 +83,25 @@ route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 		snprintf(why, sizeof(why), "route refused: %s%s%s",
 		    status == -1 ? "link failed" : gw_status_name(status),
 		    reason && *reason ? ": " : "", reason ? reason : "");
-		conn_close(c, why);
+		conn_close(c, status == -1 ? "link_failed" : "route_refused",
+		    why);
 		return;
 	}
 	if (c->down.hs == NULL && (c->down.hs = malloc(CONN_HS_CAP)) == NULL) {
 		gwlink_cancel(link);
-		conn_close(c, "out of memory");
+		conn_close(c, "internal", "out of memory");
 		return;
 	}
 	if (gwlink_handover(link, &c->remote, c->gw->base, conn_io, c,
 	    c->down.hs, CONN_HS_CAP, &n) == -1) {
-		conn_close(c, "handover failed");
+		conn_close(c, "internal", "handover failed");
 		return;
 	}
 	c->down.hslen = n;
 	log_info("conn=%llu route peer=%s node=%s", (unsigned long long)c->id,
 	    c->gw->cfg->peers[c->peer_idx].name, c->target);
 	if (splice_start(c, 1) == -1)
-		conn_close(c, c->why);
+		conn_close(c, c->code ? c->code : "internal", c->why);
 }
 
 /* A local node dialled the alias port of a remote node. */
@@ -123,13 +124,13 @@ node_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 	snprintf(c->ident, sizeof(c->ident), "%s", p->cfg->identity);
 	snprintf(c->target, sizeof(c->target), "%s", pn->name);
 	if (half_open(&c->local, p->gw->base, fd, NULL, conn_io, c) == -1) {
-		conn_close(c, "event setup failed");
+		conn_close(c, "internal", "event setup failed");
 		return;
 	}
 	conn_set_state(c, CONN_ROUTE);
 	c->link = gwlink_request(p, GW_ROUTE, pn->name, route_reply, c);
 	if (c->link == NULL)
-		conn_close(c, "no link to peer");
+		conn_close(c, "link_failed", "no link to peer");
 }
 
 int

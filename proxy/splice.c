@@ -9,6 +9,7 @@
 #include "proxy/conn.h"
 #include "proxy/dist_hs.h"
 #include "proxy/gateway.h"
+#include "proxy/hs_verify.h"
 #include "proxy/log.h"
 
 #define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
@@ -60,42 +61,30 @@ copy_name(char *dst, const char *src)
 }
 
 /*
- * Looks at one handshake message on its way through: who is talking,
- * hidden or not.  Returns 0, or -1 with c->why for a malformed message.
+ * Lets the verifier see one handshake message before it is forwarded;
+ * keeps the conn's names and hidden flag for the audit line.  Returns 0,
+ * or -1 with c->why when the message must not reach the other side.
  */
 static int
 hs_inspect(struct conn *c, struct dir *d, const uint8_t *p, size_t n)
 {
-	const char *why = NULL;
+	struct hs_verify *v = c->hv;
 
-	if (d->from_initiator) {
-		if (d->nmsg == 0) {
-			struct dist_name nm;
-			if (dist_parse_name(p, n, &nm, &why) == -1)
-				return conn_fail(c, "malformed send_name: %s",
-				    why);
-			copy_name(c->initiator, nm.name);
-			c->hidden = (nm.flags & DIST_FLAG_PUBLISHED) == 0;
-		}
-		return 0;
-	}
-	if (d->nmsg == 0) {
-		struct dist_status st;
-		if (dist_parse_status(p, n, &st, &why) == -1)
-			return conn_fail(c, "malformed status: %s", why);
-		if (strcmp(st.text, "named:") == 0)
-			copy_name(c->initiator, st.name);
-		else if (strcmp(st.text, "nok") == 0 ||
-		    strcmp(st.text, "not_allowed") == 0)
-			log_info("conn=%llu acceptor answered status %s",
-			    (unsigned long long)c->id, st.text);
-	} else if (d->nmsg == 1) {
-		struct dist_challenge ch;
-		if (dist_parse_challenge(p, n, &ch, &why) == -1)
-			return conn_fail(c, "malformed challenge: %s", why);
-		copy_name(c->acceptor, ch.name);
-	}
+	if (hs_verify_msg(v, d->from_initiator, p, n) == -1)
+		return conn_fail(c, v->code, "%s", v->reason);
+	c->hidden = v->hidden;
+	copy_name(c->initiator, v->initiator);
+	copy_name(c->acceptor, v->acceptor);
 	return 0;
+}
+
+static const struct cookie *
+cookie_for(void *arg, const char *local_alive, const char *remote_alive)
+{
+	struct conn *c = arg;
+
+	return gateway_cookie_for(c->gw, c->peer_idx, local_alive,
+	    remote_alive);
 }
 
 /*
@@ -114,7 +103,8 @@ hs_filter(struct conn *c, struct dir *d)
 		switch (dist_hs_next(d->hs, d->hslen, d->src_prefix, &payload,
 		    &plen, &used, &why)) {
 		case DIST_BAD:
-			return conn_fail(c, "bad handshake message from %s: %s",
+			return conn_fail(c, "malformed_handshake",
+			    "bad handshake message from %s: %s",
 			    d->from_initiator ? "initiator" : "acceptor", why);
 		case DIST_NEED_MORE:
 			return 0;
@@ -171,13 +161,15 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 	if (n == HALF_AGAIN)
 		return 0;
 	if (n == HALF_ERR)
-		return conn_fail(c, "%s read: %s", src == &c->local ? "local" :
+		return conn_fail(c, "io_error", "%s read: %s",
+		    src == &c->local ? "local" :
 		    "remote", src->err ? src->err : "error");
 	*progress = 1;
 	if (n == 0) {
 		d->eof = 1;
 		if (d->handshake || d->hslen > 0)
-			return conn_fail(c, "%s closed during the handshake",
+			return conn_fail(c, "handshake_aborted",
+			    "%s closed during the handshake",
 			    src == &c->local ? "local node" : "peer");
 		return 0;
 	}
@@ -201,7 +193,7 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(c, "%s write: %s",
+			return conn_fail(c, "io_error", "%s write: %s",
 			    dst == &c->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->off += (size_t)n;
@@ -215,7 +207,7 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
-			return conn_fail(c, "%s shutdown: %s",
+			return conn_fail(c, "io_error", "%s shutdown: %s",
 			    dst == &c->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->shut = 1;
@@ -232,7 +224,7 @@ splice_flush_up(struct conn *c)
 	if (dir_flush(c, &c->up, &c->remote, &progress) == -1)
 		return -1;
 	return half_want(&c->remote, 0, c->up.len > 0) == -1 ?
-	    conn_fail(c, "event setup failed") : 0;
+	    conn_fail(c, "internal", "event setup failed") : 0;
 }
 
 /* Frees a drained buffer so an idle link costs little memory. */
@@ -270,9 +262,12 @@ splice_pump(struct conn *c)
 		c->last_io = now.tv_sec;
 	}
 	if (up->shut && down->shut)
-		return conn_fail(c, "closed");
-	if (c->state == CONN_HANDSHAKE && !up->handshake && !down->handshake)
+		return conn_fail(c, "ok", "closed");
+	if (c->state == CONN_HANDSHAKE && !up->handshake && !down->handshake) {
 		conn_set_state(c, CONN_ESTABLISHED);
+		free(c->hv);
+		c->hv = NULL;
+	}
 	if (progress)
 		conn_kick(c);	/* more to do: come back after others */
 	if (c->state == CONN_ESTABLISHED) {
@@ -288,7 +283,7 @@ splice_pump(struct conn *c)
 	int rwr = up->len > 0 || (up->eof && !up->shut);
 	if (half_want(&c->local, lrd, lwr) == -1 ||
 	    half_want(&c->remote, rrd, rwr) == -1)
-		return conn_fail(c, "event setup failed");
+		return conn_fail(c, "internal", "event setup failed");
 	return 0;
 }
 
@@ -297,10 +292,24 @@ splice_start(struct conn *c, int local_initiator)
 {
 	struct dir *up = &c->up, *down = &c->down;
 
+	const struct config_peer *peer = &c->gw->cfg->peers[c->peer_idx];
+	struct hs_policy pol = {
+		.remote_initiator = local_initiator == 0,
+		.names = peer->nodes,
+		.nnames = peer->nnodes,
+		.allow_hidden = peer->allow_hidden,
+		.expect_alive = local_initiator ? c->target : NULL,
+		.cookie_for = cookie_for,
+		.arg = c,
+	};
+
 	if (up->hs == NULL && (up->hs = malloc(CONN_HS_CAP)) == NULL)
-		return conn_fail(c, "out of memory");
+		return conn_fail(c, "internal", "out of memory");
 	if (down->hs == NULL && (down->hs = malloc(CONN_HS_CAP)) == NULL)
-		return conn_fail(c, "out of memory");
+		return conn_fail(c, "internal", "out of memory");
+	if ((c->hv = malloc(sizeof(*c->hv))) == NULL)
+		return conn_fail(c, "internal", "out of memory");
+	hs_verify_init(c->hv, &pol);
 	up->src_prefix = 2;	/* inet_tcp_dist on the loopback leg */
 	up->dst_prefix = 4;	/* inet_tls_dist framing on the TLS leg */
 	down->src_prefix = 4;

@@ -70,7 +70,7 @@ expect_eq "$r" true "20,000 messages arrived in order"
 
 step "the gateways counted the bytes"
 gw_stop hostA
-l=$(grep -E 'conn=[0-9]+ closed dir=out .*target=b1' "$(gw_log hostA)" | tail -n 1)
+l=$(grep -E 'audit conn=[0-9]+ dir=out .*acceptor=b1@' "$(gw_log hostA)" | tail -n 1)
 out=$(echo "$l" | sed -n 's/.*bytes_out=\([0-9]*\).*/\1/p')
 in=$(echo "$l" | sed -n 's/.*bytes_in=\([0-9]*\).*/\1/p')
 [ -n "$out" ] && [ "$out" -gt $((64 * 1048576)) ] || fail "bytes_out=$out, expected > 64 MiB: $l"

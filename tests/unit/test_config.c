@@ -199,8 +199,16 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->handshake_timeout_ms, 10000);
 	assert_int_equal(c->resolve_timeout_ms, 3000);
 	assert_int_equal(c->idle_timeout_ms, 0);
+	assert_int_equal(c->nexpose, 1);
+	assert_string_equal(c->expose[0], "*");
+	assert_int_equal(c->lockout_failures, 10);
+	assert_int_equal(c->lockout_window_ms, 60000);
+	assert_int_equal(c->lockout_ban_ms, 300000);
+	assert_null(c->audit_file);
 	assert_null(c->crl);
 	assert_int_equal(c->min_version, TLS1_3_VERSION);
+	assert_int_equal(c->nnodes, 0);
+	assert_null(c->nodes);
 }
 
 static void
@@ -233,6 +241,7 @@ test_full(void **state)
 	char b[80];
 
 	put(t, "cookie", "SECRET\n", 0600);
+	put(t, "b.cookie", "  B-SECRET", 0400);
 	put(t, "crl.pem", "CRL\n", 0644);
 	load_ok(t, "\xef\xbb\xbf# comment\r\n"
 	    "[gateway]   ; inline comment\n"
@@ -254,6 +263,13 @@ test_full(void **state)
 	    "handshake_timeout = 7\n"
 	    "resolve_timeout = 1m\n"
 	    "idle_timeout = 61s\n"
+	    "expose = app*, db? Web_1-x\n"
+	    "lockout_failures = 0\n"
+	    "lockout_window = 1h\n"
+	    "lockout_ban = 24h\n"
+	    "audit_file = audit.log\n"
+	    "[node b1]\n"
+	    "cookie_file = b.cookie\n"
 	    "[tls]\n"
 	    "cert = cert.pem\n"
 	    "key = key.pem\n"
@@ -265,6 +281,12 @@ test_full(void **state)
 	    "hostnames = hostB hostB.test\n"
 	    "alias = 127.0.1.1\n"
 	    "identity = spiffe://example.test/hostB\n"
+	    "cookie_file = b.cookie\n"
+	    "nodes = app@hostB, *@hostB.test ?x.y*@*\n"
+	    "allow_hidden = yes\n"
+	    "local_nodes = app1\n"
+	    "[ node  B1 ]\n"
+	    "cookie_file = cookie\n"
 	    "[ peer  hostC ]\n"
 	    "address = [::1]:9000\n"
 	    "hostnames = hostC\n"
@@ -298,6 +320,21 @@ test_full(void **state)
 	assert_int_equal(c->handshake_timeout_ms, 7000);
 	assert_int_equal(c->resolve_timeout_ms, 60000);
 	assert_int_equal(c->idle_timeout_ms, 61000);
+	assert_int_equal(c->nexpose, 3);
+	assert_string_equal(c->expose[0], "app*");
+	assert_string_equal(c->expose[1], "db?");
+	assert_string_equal(c->expose[2], "Web_1-x");
+	assert_int_equal(c->lockout_failures, 0);
+	assert_int_equal(c->lockout_window_ms, 3600000);
+	assert_int_equal(c->lockout_ban_ms, 86400000);
+	assert_path(t, c->audit_file, "audit.log");
+	/* The audit file is only named, not created. */
+	assert_int_equal(access(c->audit_file, F_OK), -1);
+	assert_int_equal(c->nnodes, 2);
+	assert_string_equal(c->nodes[0].name, "b1");
+	assert_path(t, c->nodes[0].cookie_file, "b.cookie");
+	assert_string_equal(c->nodes[1].name, "B1");
+	assert_path(t, c->nodes[1].cookie_file, "cookie");
 	assert_path(t, c->crl, "crl.pem");
 	assert_int_equal(c->min_version, TLS1_2_VERSION);
 	assert_int_equal(c->npeers, 3);
@@ -309,8 +346,22 @@ test_full(void **state)
 	assert_string_equal(p->hostnames[1], "hostB.test");
 	assert_string_equal(alias(p, b), "127.0.1.1");
 	assert_string_equal(p->identity, "spiffe://example.test/hostB");
+	assert_path(t, p->cookie_file, "b.cookie");
+	assert_int_equal(p->nnodes, 3);
+	assert_string_equal(p->nodes[0], "app@hostB");
+	assert_string_equal(p->nodes[1], "*@hostB.test");
+	assert_string_equal(p->nodes[2], "?x.y*@*");
+	assert_int_equal(p->allow_hidden, 1);
+	assert_int_equal(p->nlocal_nodes, 1);
+	assert_string_equal(p->local_nodes[0], "app1");
 	p = &c->peers[1];
 	assert_string_equal(p->name, "hostC");
+	assert_null(p->cookie_file);
+	assert_int_equal(p->nnodes, 1);
+	assert_string_equal(p->nodes[0], "*@hostC");
+	assert_int_equal(p->allow_hidden, 0);
+	assert_null(p->local_nodes);
+	assert_int_equal(p->nlocal_nodes, 0);
 	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "[::1]:9000");
 	assert_string_equal(alias(p, b), "127.3.0.1");
 	assert_string_equal(p->identity, "hostC");
@@ -806,6 +857,303 @@ test_value_parsers(void **state)
 	assert_null(v);
 }
 
+static void
+test_access(void **state)
+{
+	struct tmp *t = *state;
+	const struct config_peer *p;
+
+	/* nodes defaults to "*@H" for each host name, in order. */
+	load_ok(t, GW TLS "[peer hostB]\naddress = 10.0.0.2:4370\n"
+	    "hostnames = hostB, hostB.test h_3\n" PEER("p2", "nodes = x@p2\n"));
+	assert_int_equal(t->cfg->npeers, 2);
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->nnodes, 3);
+	assert_string_equal(p->nodes[0], "*@hostB");
+	assert_string_equal(p->nodes[1], "*@hostB.test");
+	assert_string_equal(p->nodes[2], "*@h_3");
+	assert_int_equal(p->allow_hidden, 0);
+	assert_null(p->local_nodes);
+	assert_int_equal(p->nlocal_nodes, 0);
+	assert_null(p->cookie_file);
+	p = &t->cfg->peers[1];
+	assert_int_equal(p->nnodes, 1);
+	assert_string_equal(p->nodes[0], "x@p2");
+	assert_int_equal(t->cfg->nexpose, 1);
+	assert_string_equal(t->cfg->expose[0], "*");
+
+	load_err(t, GW "expose = app app@hostA\n", ":3: expose: \"app@hostA\""
+	    " holds '@': list local alive names, the part before '@'");
+	load_err(t, GW "expose = a.b\n", ":3: expose: invalid pattern \"a.b\""
+	    " (1 to 255 letters, digits, '_', '-', '*', '?')");
+	load_err(t, GW "expose = [ab]\n", ":3: expose: invalid pattern"
+	    " \"[ab]\" (1 to 255 letters, digits, '_', '-', '*', '?')");
+	load_err(t, GW "expose = , ,\n", ":3: expose: empty list");
+	load_err(t, GW "expose =\n", ":3: expose: empty value");
+	load_err(t, GW "expose = *\nexpose = a\n",
+	    ":4: expose: duplicate key (first at line 3)");
+	load_err(t, GW TLS PEER("b", "nodes = *@b app\n"), ":10: nodes: \"app\""
+	    " has no '@': list full node names ALIVE@HOST, such as *@host");
+	load_err(t, GW TLS PEER("b", "nodes = a@b@c\n"),
+	    ":10: nodes: \"a@b@c\" has more than one '@'");
+	load_err(t, GW TLS PEER("b", "nodes = a@\n"), ":10: nodes: invalid"
+	    " pattern \"a@\" (ALIVE@HOST, each part letters, digits, '_', '-',"
+	    " '.', '*', '?')");
+	load_err(t, GW TLS PEER("b", "nodes = @b\n"), ":10: nodes: invalid"
+	    " pattern \"@b\" (ALIVE@HOST, each part letters, digits, '_', '-',"
+	    " '.', '*', '?')");
+	load_err(t, GW TLS PEER("b", "nodes = a/x@b\n"), ":10: nodes: invalid"
+	    " pattern \"a/x@b\" (ALIVE@HOST, each part letters, digits, '_',"
+	    " '-', '.', '*', '?')");
+	load_err(t, GW TLS PEER("b", "nodes = *@b\nnodes = *@c\n"),
+	    ":11: nodes: duplicate key (first at line 10)");
+	load_err(t, GW TLS PEER("b", "local_nodes = *@b\n"), ":10: local_nodes:"
+	    " \"*@b\" holds '@': list local alive names, the part before '@'");
+	load_err(t, GW TLS PEER("b", "local_nodes = a:b\n"), ":10: local_nodes:"
+	    " invalid pattern \"a:b\" (1 to 255 letters, digits, '_', '-', '*',"
+	    " '?')");
+	load_err(t, GW TLS PEER("b", "local_nodes =\n"),
+	    ":10: local_nodes: empty value");
+	load_err(t, GW TLS PEER("b", "allow_hidden = sometimes\n"),
+	    ":10: allow_hidden: \"sometimes\" is not yes/no, true/false, on/off"
+	    " or 1/0");
+}
+
+static void
+test_node_sections(void **state)
+{
+	struct tmp *t = *state;
+	char text[800], want[512], name[300];
+
+	put(t, "b1.cookie", "C1\n", 0600);
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	snprintf(text, sizeof(text), GW TLS "[node b1]\ncookie_file ="
+	    " b1.cookie\n[node B1]\ncookie_file = b1.cookie\n[node %s]\n"
+	    "cookie_file = b1.cookie\n", name);
+	load_ok(t, text);
+	assert_int_equal(t->cfg->nnodes, 3);
+	assert_string_equal(t->cfg->nodes[0].name, "b1");
+	assert_path(t, t->cfg->nodes[0].cookie_file, "b1.cookie");
+	assert_string_equal(t->cfg->nodes[1].name, "B1");
+	assert_string_equal(t->cfg->nodes[2].name, name);
+	strcat(name, "n");
+	snprintf(text, sizeof(text), GW TLS "[node %s]\n", name);
+	snprintf(want, sizeof(want), ":7: [node %s]: invalid node name (1 to"
+	    " 255 letters, digits, '-', '_': the part before '@')", name);
+	load_err(t, text, want);
+
+	load_err(t, GW TLS "[node b1]\n",
+	    ":7: [node b1]: missing required key cookie_file");
+	load_err(t, "[node b1]\n" GW TLS,
+	    ":1: [node b1]: missing required key cookie_file");
+	load_err(t, GW TLS "[node b1]\ncookie_file =\n",
+	    ":8: cookie_file: empty value");
+	load_err(t, GW TLS "[node b1]\ncookie_file = b1.cookie\n[node b1]\n",
+	    ":9: [node b1]: duplicate section (first at line 7)");
+	load_err(t, GW TLS "[node]\n",
+	    ":7: [node]: missing ALIVE (write [node ALIVE])");
+	load_err(t, GW TLS "[node a@hostA]\n", ":7: [node a@hostA]: invalid"
+	    " node name (1 to 255 letters, digits, '-', '_': the part before"
+	    " '@')");
+	load_err(t, GW TLS "[node a.b]\n", ":7: [node a.b]: invalid node name"
+	    " (1 to 255 letters, digits, '-', '_': the part before '@')");
+	load_err(t, GW TLS "[node a b]\n", ":7: [node a b]: invalid node name"
+	    " (1 to 255 letters, digits, '-', '_': the part before '@')");
+	load_err(t, GW TLS "[nodes x]\n", ":7: [nodes x]: unknown section");
+	load_err(t, GW TLS "[node b1]\nfoo = 1\n",
+	    ":8: foo: unknown key in [node b1]");
+	load_err(t, GW TLS "[node b1]\ncookie_file = b1.cookie\nhostnames ="
+	    " x\n", ":9: hostnames: unknown key in [node b1]");
+	load_err(t, GW TLS "[node b1]\ncookie_file = b1.cookie\ncookie_file ="
+	    " b1.cookie\n", ":9: cookie_file: duplicate key (first at line 8)");
+	snprintf(want, sizeof(want), ":8: cookie_file: %s/none: No such file"
+	    " or directory", t->dir);
+	load_err(t, GW TLS "[node b1]\ncookie_file = none\n", want);
+	/* A [peer] after a [node] gets its own keys back. */
+	load_ok(t, GW TLS "[node b1]\ncookie_file = b1.cookie\n"
+	    PEER("b", "cookie_file = b1.cookie\n"));
+	assert_int_equal(t->cfg->nnodes, 1);
+	assert_path(t, t->cfg->peers[0].cookie_file, "b1.cookie");
+}
+
+static void
+test_cookie_files(void **state)
+{
+	struct tmp *t = *state;
+	char want[512], path[PATH_MAX], big[1100];
+
+	put(t, "empty", "", 0600);
+	put(t, "blank", " \t\r\n\n", 0600);
+	put(t, "open", "X\n", 0644);
+	memset(big, ' ', 1000);
+	strcpy(big + 1000, "\n\nx\n");
+	put(t, "late", big, 0600);	/* 1000 spaces, then the cookie */
+	put(t, "good", "monster\n", 0600);
+	snprintf(want, sizeof(want), ":3: cookie_file: %s/empty: cookie file"
+	    " is empty", t->dir);
+	load_err(t, GW "cookie_file = empty\n" TLS, want);
+	snprintf(want, sizeof(want), ":3: cookie_file: %s/blank: cookie file"
+	    " is empty", t->dir);
+	load_err(t, GW "cookie_file = blank\n" TLS, want);
+	snprintf(want, sizeof(want), ":10: cookie_file: %s/blank: cookie file"
+	    " is empty", t->dir);
+	load_err(t, GW TLS PEER("b", "cookie_file = blank\n"), want);
+	snprintf(want, sizeof(want), ":8: cookie_file: %s/empty: cookie file"
+	    " is empty", t->dir);
+	load_err(t, GW TLS "[node b1]\ncookie_file = empty\n", want);
+	snprintf(want, sizeof(want), ":10: cookie_file: %s/open: readable by"
+	    " group/other", t->dir);
+	load_err(t, GW TLS PEER("b", "cookie_file = open\n"), want);
+	snprintf(want, sizeof(want), ":8: cookie_file: %s/open: readable by"
+	    " group/other", t->dir);
+	load_err(t, GW TLS "[node b1]\ncookie_file = open\n", want);
+	snprintf(want, sizeof(want), ":3: cookie_file: %s/late: cookie must "
+	    "hold 1..255 characters", t->dir);
+	load_err(t, GW "cookie_file = late\n" TLS, want);
+	load_ok(t, GW "cookie_file = good\n" TLS PEER("b", "cookie_file =\n"));
+	assert_path(t, t->cfg->cookie_file, "good");
+	assert_null(t->cfg->peers[0].cookie_file);
+
+	snprintf(path, sizeof(path), "%s/empty", t->dir);
+	assert_int_equal(config_check_cookie_file(path, want, sizeof(want)),
+	    -1);
+	assert_string_equal(want, "cookie file is empty");
+	snprintf(path, sizeof(path), "%s/open", t->dir);
+	assert_int_equal(config_check_cookie_file(path, want, sizeof(want)),
+	    -1);
+	assert_string_equal(want, "readable by group/other");
+	snprintf(path, sizeof(path), "%s/none", t->dir);
+	assert_int_equal(config_check_cookie_file(path, want, sizeof(want)),
+	    -1);
+	assert_string_equal(want, "No such file or directory");
+	snprintf(path, sizeof(path), "%s/late", t->dir);
+	assert_int_equal(config_check_cookie_file(path, NULL, 0), -1);
+	snprintf(path, sizeof(path), "%s/good", t->dir);
+	assert_int_equal(config_check_cookie_file(path, NULL, 0), 0);
+}
+
+static void
+test_lockout_audit(void **state)
+{
+	struct tmp *t = *state;
+	char want[512], text[PATH_MAX + 128];
+
+	load_ok(t, GW "lockout_failures = 1000000\nlockout_window = 1s\n"
+	    "lockout_ban = 1000ms\n" TLS);
+	assert_int_equal(t->cfg->lockout_failures, 1000000);
+	assert_int_equal(t->cfg->lockout_window_ms, 1000);
+	assert_int_equal(t->cfg->lockout_ban_ms, 1000);
+	load_ok(t, GW "lockout_window = 3600\nlockout_ban = 1440m\n" TLS);
+	assert_int_equal(t->cfg->lockout_window_ms, 3600000);
+	assert_int_equal(t->cfg->lockout_ban_ms, 86400000);
+	load_err(t, GW "lockout_failures = 1000001\n", ":3: lockout_failures:"
+	    " \"1000001\" is not a number 0..1000000");
+	load_err(t, GW "lockout_failures = -1\n", ":3: lockout_failures:"
+	    " \"-1\" is not a number 0..1000000");
+	load_err(t, GW "lockout_window = 2h\n",
+	    ":3: lockout_window: 2h is not in 1s..1h");
+	load_err(t, GW "lockout_window = 3601s\n",
+	    ":3: lockout_window: 3601s is not in 1s..1h");
+	load_err(t, GW "lockout_window = 999ms\n",
+	    ":3: lockout_window: 999ms is not in 1s..1h");
+	load_err(t, GW "lockout_window = 0\n",
+	    ":3: lockout_window: 0 is not in 1s..1h");
+	load_err(t, GW "lockout_window = soon\n", ":3: lockout_window:"
+	    " \"soon\" is not a duration (250ms, 10s, 2m)");
+	load_err(t, GW "lockout_ban = 25h\n",
+	    ":3: lockout_ban: 25h is not in 1s..24h");
+	load_err(t, GW "lockout_ban = 1d\n", ":3: lockout_ban: \"1d\" is not a"
+	    " duration (250ms, 10s, 2m)");
+
+	load_ok(t, GW "audit_file =\n" TLS);
+	assert_null(t->cfg->audit_file);
+	snprintf(text, sizeof(text), GW "audit_file = %s/sub/a.log\n" TLS,
+	    t->dir);
+	snprintf(want, sizeof(want), "%s/sub", t->dir);
+	assert_int_equal(mkdir(want, 0700), 0);
+	load_ok(t, text);
+	assert_path(t, t->cfg->audit_file, "sub/a.log");
+	put(t, "sub/b.log", "old\n", 0644);
+	load_ok(t, GW "audit_file = sub/b.log\n" TLS);
+	assert_path(t, t->cfg->audit_file, "sub/b.log");
+	snprintf(want, sizeof(want), ":3: audit_file: %s/nodir/audit.log:"
+	    " directory %s/nodir: No such file or directory", t->dir, t->dir);
+	load_err(t, GW "audit_file = nodir/audit.log\n", want);
+	snprintf(want, sizeof(want), ":3: audit_file: %s/cert.pem/a.log:"
+	    " %s/cert.pem is not a directory", t->dir, t->dir);
+	load_err(t, GW "audit_file = cert.pem/a.log\n", want);
+	snprintf(want, sizeof(want), ":3: audit_file: %s/sub: is a directory",
+	    t->dir);
+	load_err(t, GW "audit_file = sub\n", want);
+	snprintf(want, sizeof(want), ":3: audit_file: %s/sub/: not a file"
+	    " name", t->dir);
+	load_err(t, GW "audit_file = sub/\n", want);
+	assert_int_equal(config_check_audit_file("/x.log", NULL, 0), 0);
+	assert_int_equal(config_check_audit_file("/", want, sizeof(want)), -1);
+	assert_string_equal(want, "not a file name");
+}
+
+static void
+test_patterns(void **state)
+{
+	char s[600], **v;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(config_valid_alive("a-B_9"), 1);
+	assert_int_equal(config_valid_alive(""), 0);
+	assert_int_equal(config_valid_alive("a.b"), 0);
+	assert_int_equal(config_valid_alive("a@b"), 0);
+	assert_int_equal(config_valid_alive("a*"), 0);
+	assert_int_equal(config_valid_pattern("*", 0), 1);
+	assert_int_equal(config_valid_pattern("a?b*-_9", 0), 1);
+	assert_int_equal(config_valid_pattern("", 0), 0);
+	assert_int_equal(config_valid_pattern("a.b", 0), 0);
+	assert_int_equal(config_valid_pattern("a@b", 0), 0);
+	assert_int_equal(config_valid_pattern("[a]", 0), 0);
+	assert_int_equal(config_valid_pattern("*@*", 1), 1);
+	assert_int_equal(config_valid_pattern("a.b@c.d", 1), 1);
+	assert_int_equal(config_valid_pattern("*", 1), 0);
+	assert_int_equal(config_valid_pattern("a@", 1), 0);
+	assert_int_equal(config_valid_pattern("@a", 1), 0);
+	assert_int_equal(config_valid_pattern("a@b@c", 1), 0);
+	assert_int_equal(config_valid_pattern("a@b c", 1), 0);
+	/* Lengths: 255 before '@', 253 after. */
+	memset(s, 'a', 255);
+	s[255] = '\0';
+	assert_int_equal(config_valid_alive(s), 1);
+	assert_int_equal(config_valid_pattern(s, 0), 1);
+	s[255] = '@';
+	memset(s + 256, 'h', 253);
+	s[509] = '\0';
+	assert_int_equal(config_valid_pattern(s, 1), 1);
+	strcpy(s + 509, "h");
+	assert_int_equal(config_valid_pattern(s, 1), 0);
+	memset(s, 'a', 256);
+	s[256] = '\0';
+	assert_int_equal(config_valid_alive(s), 0);
+	assert_int_equal(config_valid_pattern(s, 0), 0);
+	strcpy(s + 256, "@h");
+	assert_int_equal(config_valid_pattern(s, 1), 0);
+
+	assert_int_equal(config_parse_patterns(" a*, b?\t", 0, &v, &n, s,
+	    sizeof(s)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "a*");
+	assert_string_equal(v[1], "b?");
+	config_free_list(v, n);
+	v = NULL;
+	assert_int_equal(config_parse_patterns("a b@c", 0, &v, &n, s,
+	    sizeof(s)), -1);
+	assert_null(v);
+	assert_string_equal(s, "\"b@c\" holds '@': list local alive names,"
+	    " the part before '@'");
+	assert_int_equal(config_parse_hostnames("h1 H1", &v, &n, s,
+	    sizeof(s)), -1);
+	assert_string_equal(s, "\"H1\" listed twice");
+}
+
 /* Reads a repository file (tests run from the root, or from tests/unit). */
 static char *
 slurp(const char *name)
@@ -857,6 +1205,16 @@ replace_all(const char *s, const char *from, const char *to)
 }
 
 static void
+assert_same_list(char **a, size_t na, char **b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++)
+		assert_string_equal(a[i], b[i]);
+}
+
+/* Compares what the gateway acts on: a peer's local_nodes is compared as
+   the list in effect (its own, else expose). */
+static void
 assert_same_config(const struct config *a, const struct config *b)
 {
 	char x[80], y[80];
@@ -885,6 +1243,10 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_int_equal(a->handshake_timeout_ms, b->handshake_timeout_ms);
 	assert_int_equal(a->resolve_timeout_ms, b->resolve_timeout_ms);
 	assert_int_equal(a->idle_timeout_ms, b->idle_timeout_ms);
+	assert_same_list(a->expose, a->nexpose, b->expose, b->nexpose);
+	assert_int_equal(a->lockout_failures, b->lockout_failures);
+	assert_int_equal(a->lockout_window_ms, b->lockout_window_ms);
+	assert_int_equal(a->lockout_ban_ms, b->lockout_ban_ms);
 	assert_string_equal(a->cert, b->cert);
 	assert_string_equal(a->key, b->key);
 	assert_string_equal(a->ca, b->ca);
@@ -902,10 +1264,18 @@ assert_same_config(const struct config *a, const struct config *b)
 			assert_string_equal(p->hostnames[j], q->hostnames[j]);
 		assert_int_equal(p->alias.s_addr, q->alias.s_addr);
 		assert_string_equal(p->identity, q->identity);
+		assert_same_list(p->nodes, p->nnodes, q->nodes, q->nnodes);
+		assert_int_equal(p->allow_hidden, q->allow_hidden);
+		assert_same_list(
+		    p->local_nodes ? p->local_nodes : a->expose,
+		    p->local_nodes ? p->nlocal_nodes : a->nexpose,
+		    q->local_nodes ? q->local_nodes : b->expose,
+		    q->local_nodes ? q->nlocal_nodes : b->nexpose);
 	}
 }
 
-/* Removes the "; " before every "; key = value" line of TEXT. */
+/* Removes the "; " before every "; key = value" and "; [section]" line
+   of TEXT. */
 static void
 uncomment_keys(char *text)
 {
@@ -915,8 +1285,8 @@ uncomment_keys(char *text)
 		char *nl = strchr(line, '\n');
 		size_t n = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz_");
 
-		if (strncmp(line, "; ", 2) == 0 && n > 0 &&
-		    strncmp(line + 2 + n, " = ", 3) == 0) {
+		if (strncmp(line, "; ", 2) == 0 && ((n > 0 &&
+		    strncmp(line + 2 + n, " = ", 3) == 0) || line[2] == '[')) {
 			line[0] = ' ';
 			line[1] = ' ';
 		}
@@ -928,7 +1298,7 @@ static void
 test_example(void **state)
 {
 	struct tmp *t = *state;
-	char *src = slurp("proxy.ini.example"), *text, prefix[80], b[80];
+	char *src = slurp("proxy.ini.example"), *src2, *text, prefix[80], b[80];
 	struct config *c1;
 
 	put(t, "hostA.crt", "C\n", 0644);
@@ -936,6 +1306,9 @@ test_example(void **state)
 	put(t, "ca.crt", "CA\n", 0644);
 	snprintf(prefix, sizeof(prefix), "%s/", t->dir);
 	text = replace_all(src, "/etc/distgate/", prefix);
+	src2 = replace_all(text, "/var/log/distgate/", prefix);
+	free(text);
+	text = src2;
 	load_ok(t, text);
 	c1 = t->cfg;
 	t->cfg = NULL;
@@ -956,10 +1329,17 @@ test_example(void **state)
 	assert_string_equal(c1->peers[0].hostnames[1], "hostB.test");
 	assert_string_equal(alias(&c1->peers[0], b), "127.0.1.1");
 	assert_string_equal(c1->peers[0].identity, "hostB");
+	assert_int_equal(c1->peers[0].nnodes, 2);
+	assert_string_equal(c1->peers[0].nodes[0], "*@hostB");
+	assert_string_equal(c1->peers[0].nodes[1], "*@hostB.test");
+	assert_null(c1->peers[0].local_nodes);
+	assert_null(c1->peers[0].cookie_file);
 
 	/* Every commented "; key = value" is the default (or, for the
-	   optional files, a valid setting). */
+	   optional files and sections, a valid setting). */
 	put(t, "cookie", "SECRET\n", 0600);
+	put(t, "hostB.cookie", "SECRET-B\n", 0600);
+	put(t, "b1.cookie", "SECRET-B1\n", 0600);
 	put(t, "ca.crl", "CRL\n", 0644);
 	uncomment_keys(text);
 	assert_null(strstr(text, "\n; "));
@@ -967,23 +1347,33 @@ test_example(void **state)
 	assert_same_config(c1, t->cfg);
 	assert_path(t, t->cfg->cookie_file, "cookie");
 	assert_path(t, t->cfg->crl, "ca.crl");
+	assert_path(t, t->cfg->audit_file, "audit.log");
+	assert_path(t, t->cfg->peers[0].cookie_file, "hostB.cookie");
+	assert_int_equal(t->cfg->peers[0].nlocal_nodes, 1);
+	assert_int_equal(t->cfg->nnodes, 1);
+	assert_string_equal(t->cfg->nodes[0].name, "b1");
+	assert_path(t, t->cfg->nodes[0].cookie_file, "b1.cookie");
 	config_free(c1);
 	free(text);
 	free(src);
 }
 
 /* Finds LINE_START (which begins with '\n') after MARKER and before the
-   next STOP; returns 1 and stores the offset and length of that line. */
+   next STOP (or STOP2 when not NULL); returns 1 and stores the offset and
+   length of that line. */
 static int
 find_in_section(const char *text, const char *marker, const char *stop,
-    const char *line_start, size_t *off, size_t *len)
+    const char *stop2, const char *line_start, size_t *off, size_t *len)
 {
-	const char *s = strstr(text, marker), *end, *hit;
+	const char *s = strstr(text, marker), *end, *end2, *hit;
 
 	if (s == NULL)
 		return 0;
 	s += strlen(marker);
 	end = strstr(s, stop);
+	end2 = stop2 != NULL ? strstr(s, stop2) : NULL;
+	if (end2 != NULL && (end == NULL || end2 < end))
+		end = end2;
 	hit = strstr(s, line_start);
 	if (hit == NULL || (end != NULL && hit > end))
 		return 0;
@@ -1003,24 +1393,32 @@ test_docs_name_every_key(void **state)
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
 		size_t off, len;
+		int commented;
 
+		/* An optional section is shown commented: "; [node b1]". */
 		snprintf(marker, sizeof(marker), "\n[%s", k->section);
-		snprintf(want, sizeof(want), "\n%s%s = ", k->def != NULL ||
-		    !(k->flags & CONFIG_KEY_REQUIRED) ? "; " : "", k->name);
-		if (!find_in_section(example, marker, "\n[", want, &off, &len))
+		commented = strstr(example, marker) == NULL;
+		if (commented)
+			snprintf(marker, sizeof(marker), "\n; [%s", k->section);
+		snprintf(want, sizeof(want), "\n%s%s = ", commented ||
+		    k->def != NULL || !(k->flags & CONFIG_KEY_REQUIRED) ?
+		    "; " : "", k->name);
+		if (!find_in_section(example, marker, "\n[", "\n; [", want,
+		    &off, &len))
 			fail_msg("proxy.ini.example: no \"%s\" in [%s]",
 			    want + 1, k->section);
 		if (k->def != NULL) {
 			snprintf(want, sizeof(want), "\n; %s = %s\n", k->name,
 			    k->def);
-			if (!find_in_section(example, marker, "\n[", want,
-			    &off, &len))
+			if (!find_in_section(example, marker, "\n[", "\n; [",
+			    want, &off, &len))
 				fail_msg("proxy.ini.example: [%s] lacks"
 				    " \"%s\"", k->section, want + 1);
 		}
 		snprintf(marker, sizeof(marker), "\n## [%s", k->section);
 		snprintf(want, sizeof(want), "\n| `%s` |", k->name);
-		if (!find_in_section(doc, marker, "\n## ", want, &off, &len))
+		if (!find_in_section(doc, marker, "\n## ", NULL, want, &off,
+		    &len))
 			fail_msg("docs/configuration.md: no row \"%s\" under"
 			    " \"%s\"", want + 1, marker + 1);
 		if (k->def != NULL) {
@@ -1053,6 +1451,8 @@ static const char *const fuzz_headers[] = {
 	"[gateway]", "[tls]", "[peer hostB]", "[peer p1]", "[peer p2]",
 	"[peer]", "[bogus]", "[gateway", "[ tls ]", "[peer a b]",
 	"[peer HOSTB]", "[]", "[peer x/y]", "  [peer p3]  # c",
+	"[node b1]", "[node b1]", "[node B1]", "[node]", "[node a@b]",
+	"[node a b]", "[ node  n_2 ]", "[nodes x]",
 };
 
 static const char *const fuzz_values[] = {
@@ -1065,6 +1465,10 @@ static const char *const fuzz_values[] = {
 	"99ms", "61s", "30s", "1h", "cert.pem", "key.pem", "ca.pem",
 	"missing.pem", ".", "/", "1.2", "1.3", "debug", "warn", "x ; y",
 	"spiffe://x/y", "a # b", "4294967296", "18446744073709551616",
+	"*", "app* db?", "a@b", "*@hostB", "*@hostB *@p1", "a@b@c", "a@",
+	"@b", "x.y", "[ab]", "cookie", "empty.cookie", "open.cookie",
+	"audit.log", "nodir/audit.log", "cert.pem/x", "1000000", "1000001",
+	"3600s", "3601s", "24h", "25h", "999ms",
 };
 
 /* The only values "address" gets: no name that needs DNS. */
@@ -1103,7 +1507,7 @@ fuzz_generate(struct rng *r, char *buf, size_t cap)
 {
 	size_t len = 0;
 	unsigned lines = rn(r, 25);
-	char tmp[64];
+	char tmp[96];
 
 	buf[0] = '\0';
 	if (rn(r, 2) == 0) {
@@ -1137,6 +1541,19 @@ fuzz_generate(struct rng *r, char *buf, size_t cap)
 		} else if (kind < 17) {
 			v = rn(r, 2) ? "; comment = x" : "   # comment";
 			fuzz_append(buf, cap, &len, v, strlen(v));
+		} else if (kind == 17) {
+			/* A whole section that can pass: [node] or [peer]
+			   with its own lists. */
+			unsigned id = rn(r, 4);
+
+			if (rn(r, 2))
+				snprintf(tmp, sizeof(tmp), "[node n%u]\n"
+				    "cookie_file = cookie", id);
+			else
+				snprintf(tmp, sizeof(tmp), "[peer q%u]\naddress"
+				    " = 10.0.0.%u:1\nhostnames = q%u\n"
+				    "local_nodes = n%u*", id, id, id, id);
+			fuzz_append(buf, cap, &len, tmp, strlen(tmp));
 		} else {
 			fuzz_random_text(r, tmp, rn(r, 40));
 			fuzz_append(buf, cap, &len, tmp, strlen(tmp));
@@ -1238,6 +1655,25 @@ check_invariants(const struct config *c)
 	assert_in_range(c->handshake_timeout_ms, 100, 600000);
 	assert_in_range(c->resolve_timeout_ms, 100, 600000);
 	assert_true(c->idle_timeout_ms == 0 || c->idle_timeout_ms > 60000);
+	assert_true(c->nexpose >= 1);
+	for (size_t i = 0; i < c->nexpose; i++)
+		assert_true(config_valid_pattern(c->expose[i], 0));
+	assert_in_range(c->lockout_failures, 0, 1000000);
+	assert_in_range(c->lockout_window_ms, 1000, 3600000);
+	assert_in_range(c->lockout_ban_ms, 1000, 86400000);
+	assert_true(c->audit_file == NULL || c->audit_file[0] == '/');
+	assert_true(c->cookie_file == NULL || c->cookie_file[0] == '/');
+	assert_true((c->nnodes == 0) == (c->nodes == NULL));
+	for (size_t i = 0; i < c->nnodes; i++) {
+		assert_true(config_valid_alive(c->nodes[i].name));
+		assert_non_null(c->nodes[i].cookie_file);
+		assert_true(c->nodes[i].cookie_file[0] == '/');
+		assert_int_equal(config_check_cookie_file(
+		    c->nodes[i].cookie_file, NULL, 0), 0);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(c->nodes[i].name,
+			    c->nodes[j].name);
+	}
 	assert_true(c->cert[0] == '/' && c->key[0] == '/' && c->ca[0] == '/');
 	assert_true(c->min_version == TLS1_2_VERSION ||
 	    c->min_version == TLS1_3_VERSION);
@@ -1249,6 +1685,14 @@ check_invariants(const struct config *c)
 		assert_non_null(p->address);
 		assert_non_null(p->identity);
 		assert_true(p->nhostnames >= 1);
+		assert_true(p->nnodes >= 1);
+		for (size_t j = 0; j < p->nnodes; j++)
+			assert_true(config_valid_pattern(p->nodes[j], 1));
+		assert_in_range(p->allow_hidden, 0, 1);
+		assert_true((p->nlocal_nodes == 0) == (p->local_nodes == NULL));
+		for (size_t j = 0; j < p->nlocal_nodes; j++)
+			assert_true(config_valid_pattern(p->local_nodes[j], 0));
+		assert_true(p->cookie_file == NULL || p->cookie_file[0] == '/');
 		assert_int_equal(a >> 24, 127);
 		assert_true(a != INADDR_LOOPBACK);
 		assert_ptr_equal(config_peer_by_alias(c, p->alias), p);
@@ -1290,10 +1734,12 @@ drop_prose(char *text)
 	*out = '\0';
 }
 
-/* One input through config_load_buffer (or config_load when FILE). */
+/* One input through config_load_buffer (or config_load when FILE); counts
+   successes in ok[0], those with a [node] section or a peer's own
+   local_nodes in ok[1]. */
 static void
 fuzz_one(struct tmp *t, const char *name, const char *text, size_t len,
-    int file, unsigned *ok)
+    int file, unsigned ok[2])
 {
 	struct config *c = NULL;
 	char err[256];
@@ -1317,8 +1763,12 @@ fuzz_one(struct tmp *t, const char *name, const char *text, size_t len,
 	if (rc == 0) {
 		assert_non_null(c);
 		check_invariants(c);
+		int extra = c->nnodes > 0;
+		for (size_t i = 0; i < c->npeers; i++)
+			extra |= c->peers[i].local_nodes != NULL;
+		ok[0]++;
+		ok[1] += extra;
 		config_free(c);
-		(*ok)++;
 		return;
 	}
 	assert_int_equal(rc, -1);
@@ -1333,8 +1783,9 @@ test_fuzz(void **state)
 {
 	struct tmp *t = *state;
 	struct rng r = { 0x9e3779b97f4a7c15ull };
-	char name[128], buf[4096], *example, *base, prefix[80];
-	unsigned ok_gen = 0, ok_mut = 0, ok_file = 0, skipped = 0;
+	char name[128], buf[4096], *example, *base, *tmp, prefix[80];
+	unsigned ok_gen[2] = { 0 }, ok_mut[2] = { 0 }, ok_file[2] = { 0 };
+	unsigned skipped = 0;
 	size_t len, blen;
 
 	snprintf(name, sizeof(name), "%s/fuzz.ini", t->dir);
@@ -1343,18 +1794,25 @@ test_fuzz(void **state)
 	put(t, "ca.crt", "CA\n", 0644);
 	example = slurp("proxy.ini.example");
 	snprintf(prefix, sizeof(prefix), "%s/", t->dir);
-	base = replace_all(example, "/etc/distgate/", prefix);
+	tmp = replace_all(example, "/etc/distgate/", prefix);
+	base = replace_all(tmp, "/var/log/distgate/", prefix);
+	free(tmp);
 	uncomment_keys(base);
 	drop_prose(base);
 	blen = strlen(base);
 	assert_true(blen + 8 < sizeof(buf));
 	/* The uncommented example needs its optional files. */
 	put(t, "cookie", "S\n", 0600);
+	put(t, "hostB.cookie", "B\n", 0600);
+	put(t, "b1.cookie", "N\n", 0600);
 	put(t, "ca.crl", "R\n", 0644);
+	/* Cookie files that fail, for the generated inputs. */
+	put(t, "empty.cookie", "\n", 0600);
+	put(t, "open.cookie", "O\n", 0644);
 
 	for (unsigned i = 0; i < 100000; i++) {
 		len = fuzz_generate(&r, buf, sizeof(buf));
-		fuzz_one(t, name, buf, len, 0, &ok_gen);
+		fuzz_one(t, name, buf, len, 0, ok_gen);
 	}
 	for (unsigned i = 0; i < 100000; i++) {
 		len = fuzz_mutate(&r, base, blen, buf, sizeof(buf));
@@ -1362,19 +1820,22 @@ test_fuzz(void **state)
 			skipped++;
 			continue;
 		}
-		fuzz_one(t, name, buf, len, 0, &ok_mut);
+		fuzz_one(t, name, buf, len, 0, ok_mut);
 	}
 	for (unsigned i = 0; i < 3000; i++) {
 		len = fuzz_generate(&r, buf, sizeof(buf));
-		fuzz_one(t, name, buf, len, 1, &ok_file);
+		fuzz_one(t, name, buf, len, 1, ok_file);
 	}
 	print_message("fuzz: generated %u ok of 100000, mutated %u ok of"
-	    " %u, files %u ok of 3000\n", ok_gen, ok_mut, 100000 - skipped,
-	    ok_file);
+	    " %u, files %u ok of 3000; with [node] or local_nodes: %u, %u,"
+	    " %u\n", ok_gen[0], ok_mut[0], 100000 - skipped, ok_file[0],
+	    ok_gen[1], ok_mut[1], ok_file[1]);
 	/* The loops must reach the success path, not only errors. */
-	assert_true(ok_gen > 100);
-	assert_true(ok_mut > 100);
-	assert_true(ok_file > 3);
+	assert_true(ok_gen[0] > 100);
+	assert_true(ok_mut[0] > 100);
+	assert_true(ok_file[0] > 3);
+	assert_true(ok_gen[1] > 10);
+	assert_true(ok_mut[1] > 100);
 	free(base);
 	free(example);
 }
@@ -1394,6 +1855,11 @@ main(void)
 		T(test_relative_paths),
 		T(test_aliases),
 		T(test_peers),
+		T(test_access),
+		T(test_node_sections),
+		T(test_cookie_files),
+		T(test_lockout_audit),
+		T(test_patterns),
 		T(test_err_buffer),
 		T(test_parse_duration),
 		T(test_value_parsers),

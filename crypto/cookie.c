@@ -1,0 +1,119 @@
+/* cookie.c — see cookie.h. */
+#include "crypto/cookie.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define COOKIE_MAX	255
+
+struct cookie {
+	size_t len;
+	char text[COOKIE_MAX + 1];
+};
+
+struct cookie *
+cookie_new(const char *text, size_t len)
+{
+	struct cookie *c;
+
+	if (len == 0 || len > COOKIE_MAX)
+		return NULL;
+	if ((c = OPENSSL_zalloc(sizeof(*c))) == NULL)
+		return NULL;
+	memcpy(c->text, text, len);
+	c->len = len;
+	return c;
+}
+
+struct cookie *
+cookie_load(const char *path, char *err, size_t errlen)
+{
+	char buf[COOKIE_MAX + 2];
+	struct stat st;
+	struct cookie *c = NULL;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen, "%s: not a regular file that only its "
+		    "owner can read", path);
+		goto done;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len > COOKIE_MAX) {
+		snprintf(err, errlen, "%s: cookie must hold 1..%d characters",
+		    path, COOKIE_MAX);
+		goto done;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) {
+			snprintf(err, errlen, "%s: cookie holds a control "
+			    "character", path);
+			goto done;
+		}
+	}
+	if ((c = cookie_new(buf, len)) == NULL)
+		snprintf(err, errlen, "out of memory");
+done:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	close(fd);
+	return c;
+}
+
+void
+cookie_free(struct cookie *c)
+{
+	if (c != NULL)
+		OPENSSL_clear_free(c, sizeof(*c));
+}
+
+int
+cookie_digest(const struct cookie *c, uint32_t challenge, uint8_t out[16])
+{
+	char buf[COOKIE_MAX + 16];
+	unsigned int olen = 0;
+	int n, r;
+
+	memcpy(buf, c->text, c->len);
+	n = snprintf(buf + c->len, sizeof(buf) - c->len, "%lu",
+	    (unsigned long)challenge);
+	r = EVP_Digest(buf, c->len + (size_t)n, out, &olen, EVP_md5(), NULL);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return r == 1 && olen == 16 ? 0 : -1;
+}
+
+int
+cookie_check(const struct cookie *c, uint32_t challenge,
+    const uint8_t digest[16])
+{
+	uint8_t want[16];
+	int ok;
+
+	if (cookie_digest(c, challenge, want) == -1)
+		return 0;
+	ok = CRYPTO_memcmp(want, digest, 16) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return ok;
+}

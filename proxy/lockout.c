@@ -1,0 +1,150 @@
+/* lockout.c — see lockout.h. */
+#include "proxy/lockout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/log.h"
+
+struct entry {
+	char key[LOCKOUT_KEY_MAX];
+	unsigned count;		/* failures in the current window */
+	uint64_t first;		/* start of the current window */
+	uint64_t last;		/* last failure */
+	uint64_t until;		/* banned until; 0 = not banned */
+};
+
+struct lockout {
+	unsigned failures, window, ban;
+	struct entry *e;
+	size_t n;
+	unsigned long bans;
+};
+
+struct lockout *
+lockout_new(unsigned failures, unsigned window_ms, unsigned ban_ms)
+{
+	struct lockout *lo = calloc(1, sizeof(*lo));
+
+	if (lo == NULL)
+		return NULL;
+	lo->failures = failures;
+	lo->window = window_ms;
+	lo->ban = ban_ms;
+	if ((lo->e = calloc(LOCKOUT_MAX_KEYS, sizeof(*lo->e))) == NULL) {
+		free(lo);
+		return NULL;
+	}
+	return lo;
+}
+
+void
+lockout_free(struct lockout *lo)
+{
+	if (lo == NULL)
+		return;
+	free(lo->e);
+	free(lo);
+}
+
+static struct entry *
+find(struct lockout *lo, const char *key)
+{
+	for (size_t i = 0; i < lo->n; i++)
+		if (strcmp(lo->e[i].key, key) == 0)
+			return &lo->e[i];
+	return NULL;
+}
+
+static void
+drop(struct lockout *lo, struct entry *e)
+{
+	*e = lo->e[--lo->n];
+}
+
+/* Lifts E's ban if it is over.  Returns 1 if E is still banned. */
+static int
+still_banned(struct entry *e, uint64_t now)
+{
+	if (e->until == 0)
+		return 0;
+	if (now < e->until)
+		return 1;
+	log_info("lockout key=%s expired", e->key);
+	e->until = 0;
+	e->count = 0;
+	e->first = now;
+	return 0;
+}
+
+int
+lockout_banned(struct lockout *lo, const char *key, uint64_t now)
+{
+	struct entry *e;
+
+	if (lo->failures == 0 || (e = find(lo, key)) == NULL)
+		return 0;
+	return still_banned(e, now);
+}
+
+int
+lockout_failure(struct lockout *lo, const char *key, uint64_t now)
+{
+	struct entry *e;
+
+	if (lo->failures == 0)
+		return 0;
+	if ((e = find(lo, key)) == NULL) {
+		if (lo->n == LOCKOUT_MAX_KEYS) {
+			/* Full: forget the key idle longest that is not
+			 * banned; if all are banned, forget the oldest. */
+			struct entry *old = &lo->e[0];
+			for (size_t i = 1; i < lo->n; i++)
+				if ((lo->e[i].until == 0 && old->until != 0) ||
+				    ((lo->e[i].until == 0) ==
+				    (old->until == 0) &&
+				    lo->e[i].last < old->last))
+					old = &lo->e[i];
+			drop(lo, old);
+		}
+		e = &lo->e[lo->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		e->first = now;
+	}
+	e->last = now;
+	if (still_banned(e, now))
+		return 0;
+	if (now - e->first > lo->window) {
+		e->first = now;
+		e->count = 0;
+	}
+	if (++e->count < lo->failures)
+		return 0;
+	e->until = now + lo->ban;
+	lo->bans++;
+	log_warnx("lockout key=%s failures=%u window=%us ban=%us", e->key,
+	    e->count, lo->window / 1000, lo->ban / 1000);
+	return 1;
+}
+
+size_t
+lockout_sweep(struct lockout *lo, uint64_t now)
+{
+	for (size_t i = 0; i < lo->n;) {
+		struct entry *e = &lo->e[i];
+		(void)still_banned(e, now);
+		if (e->until == 0 && now - e->last > lo->window)
+			drop(lo, e);
+		else
+			i++;
+	}
+	return lo->n;
+}
+
+unsigned long
+lockout_bans(const struct lockout *lo)
+{
+	return lo->bans;
+}

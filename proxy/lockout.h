@@ -1,0 +1,40 @@
+/*
+ * lockout.h — bans for sources that keep failing verification.
+ *
+ * Keys are strings ("addr:10.0.0.3", "id:hostC.test").  A key that fails
+ * FAILURES times within WINDOW is banned for BAN; while banned, new
+ * connections from it are refused.  Pure bookkeeping with the caller's
+ * clock (milliseconds), bounded to LOCKOUT_MAX_KEYS keys; logs when a ban
+ * starts and when it ends.
+ */
+#ifndef DISTGATE_LOCKOUT_H
+#define DISTGATE_LOCKOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOCKOUT_MAX_KEYS	4096
+#define LOCKOUT_KEY_MAX		128
+
+struct lockout;
+
+/* Returns a new table (FAILURES 0 = never ban) or NULL. */
+struct lockout *lockout_new(unsigned failures, unsigned window_ms,
+    unsigned ban_ms);
+void lockout_free(struct lockout *lo);
+
+/* Returns 1 if KEY is banned at NOW (a ban past its time is lifted and
+ * logged), else 0. */
+int lockout_banned(struct lockout *lo, const char *key, uint64_t now);
+
+/* Counts one failure of KEY at NOW; returns 1 if it starts a ban. */
+int lockout_failure(struct lockout *lo, const char *key, uint64_t now);
+
+/* Lifts bans past their time and forgets keys idle beyond the window;
+ * returns the number of keys tracked. */
+size_t lockout_sweep(struct lockout *lo, uint64_t now);
+
+/* Counters for logs and tests. */
+unsigned long lockout_bans(const struct lockout *lo);
+
+#endif

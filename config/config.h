@@ -47,13 +47,32 @@ struct config_peer {
 					   peer may reach; NULL/0 = the
 					   gateway's expose list */
 	size_t nlocal_nodes;
+	int kind;			/* PEER_KIND_*; default gateway */
+	char *via;			/* name of a gateway-kind peer through
+					   which this host's nodes are reached
+					   with full node names; NULL */
+	long via_idx;			/* its index in cfg->peers, or -1 */
+	char **reach;			/* peer names whose nodes this peer may
+					   reach through us (bastion); none by
+					   default */
+	size_t nreach;
+	int min_version;		/* TLS minimum towards this peer; 0 =
+					   [tls] min_version (native: 1.2) */
 };
+
+#define PEER_KIND_GATEWAY	0	/* runs distgate */
+#define PEER_KIND_NATIVE	1	/* epmd + inet_tls_dist nodes */
+#define PEER_KIND_PLAIN		2	/* epmd + inet_tcp_dist nodes (an
+					   internal host behind a bastion) */
 
 /* One [node ALIVE] section: settings of one local node. */
 struct config_node {
 	char *name;			/* ALIVE (the part before '@') */
-	char *cookie_file;		/* required: this node's cookie when it
-					   differs from the gateway's */
+	char *cookie_file;		/* this node's cookie when it differs
+					   from the gateway's; NULL */
+	uint16_t tls_port;		/* pinned public TLS port; 0 = none
+					   (allocated from public_ports when
+					   the public EPMD is on) */
 };
 
 struct config {
@@ -97,6 +116,15 @@ struct config {
 					   300000 */
 	char *audit_file;		/* optional: audit lines also go to
 					   this file (appended); NULL = log */
+	struct config_sockaddr public_epmd; /* public EPMD for native TLS
+					   nodes; len 0 = off (default) */
+	int public_names;		/* NAMES answered on it; default 0 */
+	uint16_t public_port_lo, public_port_hi; /* range for pinned node
+					   TLS ports; 0-0 = none */
+	int public_min_version;		/* TLS minimum on pinned node ports;
+					   default TLS1_2_VERSION */
+	char *state_file;		/* remembers allocated pinned ports;
+					   NULL = none */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */

@@ -36,14 +36,16 @@ cookie_new(const char *text, size_t len)
 struct cookie *
 cookie_load(const char *path, char *err, size_t errlen)
 {
-	char buf[COOKIE_MAX + 2];
+	char buf[1024];
 	struct stat st;
 	struct cookie *c = NULL;
+	size_t len = 0, blank = 1;
 	ssize_t n;
-	size_t len;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang start-up; fstat refuses it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -53,24 +55,30 @@ cookie_load(const char *path, char *err, size_t errlen)
 		    "owner can read", path);
 		goto done;
 	}
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto done;
+	while (len < sizeof(buf) && (n = read(fd, buf + len,
+	    sizeof(buf) - len)) != 0) {
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto done;
+		}
+		len += (size_t)n;
 	}
-	len = (size_t)n;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+	for (size_t i = 0; i < len; i++)
+		blank &= buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+		    buf[i] == '\n';
+	/* As OTP reads ~/.erlang.cookie: line ends at the end go, anything
+	 * else (spaces included) is part of the cookie. */
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
-	if (len == 0 || len > COOKIE_MAX) {
+	if (blank || len == 0 || len > COOKIE_MAX) {
 		snprintf(err, errlen, "%s: cookie must hold 1..%d characters",
 		    path, COOKIE_MAX);
 		goto done;
 	}
 	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) {
-			snprintf(err, errlen, "%s: cookie holds a control "
-			    "character", path);
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e) {
+			snprintf(err, errlen, "%s: cookie holds a character "
+			    "outside printable ASCII (OTP refuses it too)", path);
 			goto done;
 		}
 	}

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "proxy/gateway.h"
+#include "proxy/epmdc.h"
 #include "proxy/gwlink.h"
 #include "proxy/inbound.h"
 #include "crypto/ident.h"
@@ -309,6 +310,8 @@ conn_close(struct conn *c, const char *code, const char *reason)
 		c->next->prev = c->prev;
 	if (c->link != NULL)
 		gwlink_cancel(c->link);
+	if (c->query != NULL)
+		epmdc_cancel(c->query);
 	half_clear(&c->local);
 	half_clear(&c->remote);
 	free(c->up.buf);

@@ -27,6 +27,7 @@
 struct gateway;
 struct gwlink;
 struct hs_verify;
+struct epmdc;
 struct event;
 
 enum conn_state {
@@ -66,6 +67,10 @@ struct conn {
 	unsigned hidden:1;		/* PUBLISHED clear in send_name */
 	unsigned close_after_flush:1;	/* inbound: reply, then close */
 	unsigned quiet:1;		/* an ordinary end: log at debug */
+	unsigned direct:1;		/* inbound on a pinned node port: no
+					   gateway request */
+	unsigned waiting:1;		/* inbound: a bastion lookup runs */
+	struct epmdc *query;		/* bastion: pending epmd lookup */
 	long peer_idx;			/* index into cfg->peers, -1 unknown */
 	struct half local;
 	struct half remote;

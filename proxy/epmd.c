@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "proxy/epmd_proto.h"
+#include "proxy/epmdc.h"
 #include "proxy/gateway.h"
 #include "proxy/gwlink.h"
 #include "proxy/gwproto.h"
@@ -35,6 +36,7 @@ struct econn {
 	int family;			/* of the client: AF_INET / AF_INET6 */
 	int local_client;		/* epmd's "local peer" rule */
 	struct gwlink *link;		/* pending resolve / names */
+	struct epmdc *query;		/* pending native lookup */
 	const struct reg_node *node;	/* registration */
 	uint8_t in[2 + EPMD_MAX_PACKET + 1];
 	size_t inlen;
@@ -58,6 +60,8 @@ econn_close(struct econn *e, const char *reason)
 		    (unsigned long long)e->id, e->addr, reason);
 	if (e->link != NULL)
 		gwlink_cancel(e->link);
+	if (e->query != NULL)
+		epmdc_cancel(e->query);
 	half_clear(&e->h);
 	if (e->timer != NULL)
 		event_free(e->timer);
@@ -318,7 +322,7 @@ alias_names_one(const char *name, void *arg)
 	uint8_t line[EPMD_MAX_NAME + 64];
 	uint16_t port;
 
-	if (peer_node_port(e->peer, name, &port) == 0)
+	if (peer_node_port(e->peer, name, 0, &port) == 0)
 		(void)out_put(e, line, epmd_names_line(line, sizeof(line),
 		    name, port));
 }
@@ -348,7 +352,7 @@ alias_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 	if (status == GW_OK) {
 		struct gw_reply r;
 		(void)gw_decode_reply(msg, &r, &why);
-		if (peer_node_port(e->peer, e->name, &port) == 0) {
+		if (peer_node_port(e->peer, e->name, 0, &port) == 0) {
 			log_debug("epmd=%llu peer=%s node=%s -> alias port %u",
 			    (unsigned long long)e->id, e->peer->cfg->name,
 			    e->name, port);
@@ -367,15 +371,81 @@ alias_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 	reply_and_close(e);
 }
 
+/* A native peer's epmd answered (PORT_PLEASE2 or NAMES). */
+static void
+native_reply(void *arg, uint16_t rport, uint8_t type, uint16_t high,
+    uint16_t low, const char *text, size_t len, const char *reason)
+{
+	struct econn *e = arg;
+	uint8_t out[EPMD_MAX_NAME + 64];
+	uint16_t port;
+
+	e->query = NULL;
+	if (e->name[0] == '\0') {		/* NAMES */
+		char name[EPMD_MAX_NAME + 1];
+		unsigned p;
+		int used;
+		(void)out_put(e, out, epmd_names_header(out, sizeof(out),
+		    e->gw->cfg->epmd_port));
+		for (size_t off = 0; text != NULL && off < len;) {
+			const char *nl = memchr(text + off, '\n', len - off);
+			size_t ll = nl ? (size_t)(nl - (text + off)) : len - off;
+			char line[EPMD_MAX_NAME + 64];
+			if (ll < sizeof(line)) {
+				memcpy(line, text + off, ll);
+				line[ll] = '\0';
+				if (sscanf(line, "name %1020s at port %u%n", name,
+				    &p, &used) == 2 && p > 0 && p < 65536 &&
+				    peer_node_port(e->peer, name, (uint16_t)p,
+				    &port) == 0)
+					(void)out_put(e, out, epmd_names_line(out,
+					    sizeof(out), name, port));
+			}
+			off += ll + 1;
+		}
+		reply_and_close(e);
+		return;
+	}
+	if (rport != 0 && peer_node_port(e->peer, e->name, rport, &port) == 0)
+		(void)out_put(e, out, epmd_port2_reply(out, sizeof(out), port,
+		    type, 0, high, low, e->name, NULL, 0));
+	else {
+		log_info("epmd=%llu peer=%s node=%s not found: %s",
+		    (unsigned long long)e->id, e->peer->cfg->name, e->name,
+		    reason ? reason : "no port");
+		(void)out_put(e, out, epmd_port2_notfound(out, sizeof(out)));
+	}
+	reply_and_close(e);
+}
+
 static void
 ask_peer(struct econn *e, uint8_t type, const char *name)
 {
+	const struct config_peer *pc = e->peer->cfg;
+	unsigned ms = e->gw->cfg->resolve_timeout_ms;
+	char rname[GWPROTO_MAX_NAME + 1];
 	uint8_t out[4];
 
 	e->state = E_WAIT;
-	e->link = gwlink_request(e->peer, type, name, alias_reply, e);
-	if (e->link != NULL)
-		return;
+	if (pc->kind == PEER_KIND_NATIVE) {
+		const struct sockaddr *sa = (const struct sockaddr *)&pc->addr.ss;
+		e->query = type == GW_NAMES ?
+		    epmdc_names(e->gw->base, sa, pc->addr.len, ms, native_reply,
+		    e) :
+		    epmdc_port_please(e->gw->base, sa, pc->addr.len, name, ms,
+		    native_reply, e);
+		if (e->query != NULL)
+			return;
+	} else if (type == GW_NAMES && pc->via != NULL) {
+		/* The bastion lists its own nodes, not this host's. */
+	} else {
+		if (name != NULL)
+			peer_request_name(e->peer, name, rname, sizeof(rname));
+		e->link = gwlink_request(e->peer, type, name ? rname : NULL,
+		    alias_reply, e);
+		if (e->link != NULL)
+			return;
+	}
 	if (type == GW_NAMES)
 		(void)out_put(e, out, epmd_names_header(out, sizeof(out),
 		    e->gw->cfg->epmd_port));

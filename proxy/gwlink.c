@@ -36,6 +36,7 @@ struct gwlink {
 	uint8_t wbuf[GWPROTO_HDR + GWPROTO_MAX_NAME + 8];
 	size_t wlen;
 	uint8_t req_type;
+	int direct;		/* TLS straight to a node: no request */
 	gwlink_cb *cb;
 	void *arg;
 };
@@ -96,7 +97,7 @@ gwlink_cancel(struct gwlink *l)
 }
 
 static struct gwlink *
-link_new(struct peer *p)
+link_new(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 {
 	struct gateway *gw = p->gw;
 	struct gwlink *l;
@@ -114,8 +115,7 @@ link_new(struct peer *p)
 	l->state = LINK_CONNECTING;
 	if ((l->timer = evtimer_new(gw->base, link_timeout, l)) == NULL)
 		goto fail;
-	fd = net_connect((const struct sockaddr *)&p->cfg->addr.ss,
-	    p->cfg->addr.len);
+	fd = net_connect(sa, salen);
 	if (fd == -1) {
 		log_warn("link=%llu peer=%s connect %s",
 		    (unsigned long long)l->id, p->cfg->name, p->cfg->address);
@@ -137,6 +137,20 @@ fail:
 }
 
 struct gwlink *
+gwlink_direct(struct peer *p, const struct sockaddr *sa, socklen_t len,
+    gwlink_cb *cb, void *arg)
+{
+	struct gwlink *l = link_new(p, sa, len);
+
+	if (l == NULL)
+		return NULL;
+	l->direct = 1;
+	l->cb = cb;
+	l->arg = arg;
+	return l;
+}
+
+struct gwlink *
 gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
     void *arg)
 {
@@ -144,7 +158,8 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 
 	if (l != NULL)
 		l->state = LINK_READY;
-	else if ((l = link_new(p)) == NULL)
+	else if ((l = link_new(p, (const struct sockaddr *)&p->cfg->addr.ss,
+	    p->cfg->addr.len)) == NULL)
 		return NULL;
 	l->wlen = gw_encode_request(l->wbuf, sizeof(l->wbuf), type, name);
 	if (l->wlen == 0) {
@@ -209,6 +224,8 @@ start_tls(struct gwlink *l, char *why, size_t len)
 		return -1;
 	}
 	SSL_set_connect_state(ssl);
+	if (l->p->cfg->min_version != 0)
+		(void)SSL_set_min_proto_version(ssl, l->p->cfg->min_version);
 	if (l->p->session != NULL)
 		(void)SSL_set_session(ssl, l->p->session);
 	l->h.ssl = ssl;
@@ -352,6 +369,12 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		    SSL_get_version(l->h.ssl), SSL_get_cipher_name(l->h.ssl),
 		    SSL_session_reused(l->h.ssl) ? " resumed" : "");
 		l->state = LINK_READY;
+		if (l->direct) {
+			gwlink_cb *cb = l->cb;
+			l->cb = NULL;
+			cb(l, 0, NULL, NULL, l->arg);	/* hands over */
+			return;
+		}
 		arm(l, l->p->gw->cfg->resolve_timeout_ms);
 		/* FALLTHROUGH */
 	case LINK_READY:

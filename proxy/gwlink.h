@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct gw_msg;
 struct gwlink;
@@ -41,6 +42,17 @@ typedef void gwlink_cb(struct gwlink *link, int status,
  */
 struct gwlink *gwlink_request(struct peer *p, uint8_t type, const char *name,
     gwlink_cb *cb, void *arg);
+
+/*
+ * Opens a TLS connection straight to a node's port at SA (a native
+ * inet_tls_dist node, or a node port a bastion reaches) as a client of
+ * peer P: same certificate and identity checks, P's TLS minimum, no
+ * gateway request.  CB fires once with GW_OK when TLS is up (the callee
+ * must then gwlink_handover()) or -1 with a reason.  Returns the link or
+ * NULL.
+ */
+struct gwlink *gwlink_direct(struct peer *p, const struct sockaddr *sa,
+    socklen_t len, gwlink_cb *cb, void *arg);
 
 /* The requester is gone: CB will not fire; the link is closed. */
 void gwlink_cancel(struct gwlink *link);

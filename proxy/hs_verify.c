@@ -52,6 +52,17 @@ set_name(char *dst, const char *src)
 	snprintf(dst, HS_NAME_MAX, "%.*s", HS_NAME_MAX - 1, src);
 }
 
+/* Node names reach logs: refuse control bytes and quotes outright. */
+static int
+check_printable(struct hs_verify *v, const char *name)
+{
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		if (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\')
+			return refuse(v, "malformed_handshake", "node name "
+			    "holds a control or quote character");
+	return 0;
+}
+
 /* The remote node's full name must match one of the peer's patterns. */
 static int
 check_name(struct hs_verify *v, const char *name)
@@ -88,6 +99,8 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 		if (dist_parse_name(p, len, &nm, &why) == -1)
 			return refuse(v, "malformed_handshake",
 			    "send_name: %s", why);
+		if (check_printable(v, nm.name) == -1)
+			return -1;
 		v->name_me = (nm.flags & DIST_FLAG_NAME_ME) != 0;
 		v->hidden = (nm.flags & DIST_FLAG_PUBLISHED) == 0 ||
 		    v->name_me;
@@ -145,6 +158,11 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 			    why);
 		if (strcmp(st.text, "named:") != 0)
 			return 0;
+		if (!v->name_me)
+			return refuse(v, "malformed_handshake", "named: status "
+			    "without a dynamic-name request");
+		if (check_printable(v, st.name) == -1)
+			return -1;
 		set_name(v->initiator, st.name);
 		/* Inbound, the local acceptor named the remote initiator. */
 		return v->pol.remote_initiator ? check_name(v, st.name) : 0;
@@ -154,6 +172,8 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 		if (dist_parse_challenge(p, len, &ch, &why) == -1)
 			return refuse(v, "malformed_handshake", "challenge: %s",
 			    why);
+		if (check_printable(v, ch.name) == -1)
+			return -1;
 		v->chal_b = ch.challenge;
 		v->have_chb = 1;
 		set_name(v->acceptor, ch.name);

@@ -24,18 +24,20 @@
 
 #define MAX_REQUEST_BODY	(GWPROTO_MAX_NAME + 1)
 
-void
-inbound_accept(int fd, const struct sockaddr *peer,
-    const struct sockaddr *local, void *arg)
+static void
+accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
+    const char *direct)
 {
-	struct gateway *gw = arg;
 	struct conn *c;
 	SSL *ssl;
 
-	(void)local;
 	if ((c = conn_new(gw, 0)) == NULL) {
 		close(fd);
 		return;
+	}
+	if (direct != NULL) {
+		c->direct = 1;
+		snprintf(c->target, sizeof(c->target), "%s", direct);
 	}
 	net_fmt(peer, c->raddr, sizeof(c->raddr));
 	net_fmt_ip(peer, c->rip, sizeof(c->rip));
@@ -47,6 +49,9 @@ inbound_accept(int fd, const struct sockaddr *peer,
 		return;
 	}
 	SSL_set_accept_state(ssl);
+	if (direct != NULL)
+		(void)SSL_set_min_proto_version(ssl,
+		    gw->cfg->public_min_version);
 	if (half_open(&c->remote, gw->base, fd, ssl, conn_io, c) == -1) {
 		conn_close(c, "internal", "event setup failed");
 		return;
@@ -60,10 +65,26 @@ inbound_accept(int fd, const struct sockaddr *peer,
 			return;
 		}
 	}
-	log_debug("conn=%llu accepted from %s", (unsigned long long)c->id,
-	    c->raddr);
+	log_debug("conn=%llu accepted from %s%s%s", (unsigned long long)c->id,
+	    c->raddr, direct ? " for node " : "", direct ? direct : "");
 	conn_set_state(c, CONN_TLS_ACCEPT);
 	conn_io(fd, 0, c);
+}
+
+void
+inbound_accept(int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, void *arg)
+{
+	(void)local;
+	accept_common(fd, peer, arg, NULL);
+}
+
+void
+inbound_accept_direct(int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, struct gateway *gw, const char *name)
+{
+	(void)local;
+	accept_common(fd, peer, gw, name);
 }
 
 /* After the TLS handshake: map the certificate to a [peer]. */
@@ -340,8 +361,8 @@ node_connected(struct conn *c)
 			return -1;
 		return requests_step(c);
 	}
-	if (reply(c, out, gw_encode_status(out, sizeof(out), GW_ROUTE_REPLY,
-	    GW_OK, NULL)) == -1)
+	if (!c->direct && reply(c, out, gw_encode_status(out, sizeof(out),
+	    GW_ROUTE_REPLY, GW_OK, NULL)) == -1)
 		return -1;
 	log_info("conn=%llu route peer=%s node=%s", (unsigned long long)c->id,
 	    c->gw->cfg->peers[c->peer_idx].name, c->target);
@@ -371,6 +392,16 @@ inbound_step(struct conn *c)
 		if (check_identity(c) == -1)
 			return -1;
 		conn_set_state(c, CONN_REQUESTS);
+		if (c->direct) {
+			/* A native node: no request, straight to the node. */
+			char name[CONN_NAME_MAX];
+			snprintf(name, sizeof(name), "%s", c->target);
+			if (start_route(c, name) == -1)
+				return -1;
+			if (c->close_after_flush)
+				return -1;	/* refused: nothing to reply */
+			return 0;
+		}
 		return requests_step(c);
 	case CONN_REQUESTS:
 		return requests_step(c);

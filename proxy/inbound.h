@@ -18,6 +18,16 @@ struct conn;
 void inbound_accept(int fd, const struct sockaddr *peer,
     const struct sockaddr *local, void *arg);
 
+/*
+ * Callback body for a pinned node port (public.c): like inbound_accept(),
+ * but the connection is a native inet_tls_dist node's, bridged to local
+ * node NAME right after TLS and the identity check, with no gateway
+ * request.
+ */
+struct gateway;
+void inbound_accept_direct(int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, struct gateway *gw, const char *name);
+
 /* Runs the step of an inbound conn in CONN_TLS_ACCEPT, CONN_REQUESTS or
  * CONN_NODE_CONNECT.  Returns 0, or -1 with c->why (caller closes). */
 int inbound_step(struct conn *c);

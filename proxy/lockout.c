@@ -51,8 +51,9 @@ lockout_free(struct lockout *lo)
 static struct entry *
 find(struct lockout *lo, const char *key)
 {
+	/* Keys are stored cut to LOCKOUT_KEY_MAX - 1 bytes: compare so. */
 	for (size_t i = 0; i < lo->n; i++)
-		if (strcmp(lo->e[i].key, key) == 0)
+		if (strncmp(lo->e[i].key, key, LOCKOUT_KEY_MAX - 1) == 0)
 			return &lo->e[i];
 	return NULL;
 }

@@ -39,6 +39,8 @@ peer_new(struct gateway *gw, size_t idx, char *err, size_t errlen)
 	p->gw = gw;
 	p->idx = idx;
 	p->cfg = &gw->cfg->peers[idx];
+	if (p->cfg->kind == PEER_KIND_PLAIN)
+		return p;	/* reached only through bastion routing */
 	alias_sockaddr(p, gw->cfg->epmd_port, &sin);
 	p->epmd = listener_new(gw->base, (struct sockaddr *)&sin, sizeof(sin),
 	    "alias-epmd", epmd_accept_alias, p, err, errlen);
@@ -128,13 +130,39 @@ node_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 		return;
 	}
 	conn_set_state(c, CONN_ROUTE);
-	c->link = gwlink_request(p, GW_ROUTE, pn->name, route_reply, c);
+	if (p->cfg->kind == PEER_KIND_NATIVE) {
+		/* A native inet_tls_dist node: TLS straight to its port. */
+		struct sockaddr_storage ss = p->cfg->addr.ss;
+		if (ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port =
+			    htons(pn->remote_port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port =
+			    htons(pn->remote_port);
+		c->link = gwlink_direct(p, (struct sockaddr *)&ss,
+		    p->cfg->addr.len, route_reply, c);
+	} else {
+		char rname[GWPROTO_MAX_NAME + 1];
+		peer_request_name(p, pn->name, rname, sizeof(rname));
+		c->link = gwlink_request(p, GW_ROUTE, rname, route_reply, c);
+	}
 	if (c->link == NULL)
 		conn_close(c, "link_failed", "no link to peer");
 }
 
+void
+peer_request_name(const struct peer *p, const char *alive, char *out,
+    size_t cap)
+{
+	if (p->cfg->via != NULL)
+		snprintf(out, cap, "%s@%s", alive, p->cfg->hostnames[0]);
+	else
+		snprintf(out, cap, "%s", alive);
+}
+
 int
-peer_node_port(struct peer *p, const char *name, uint16_t *port)
+peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
+    uint16_t *port)
 {
 	struct sockaddr_in sin;
 	struct peer_node *pn;
@@ -142,6 +170,8 @@ peer_node_port(struct peer *p, const char *name, uint16_t *port)
 
 	for (size_t i = 0; i < p->nnodes; i++) {
 		if (strcmp(p->nodes[i]->name, name) == 0) {
+			if (remote_port != 0)
+				p->nodes[i]->remote_port = remote_port;
 			*port = p->nodes[i]->port;
 			return 0;
 		}
@@ -165,6 +195,7 @@ peer_node_port(struct peer *p, const char *name, uint16_t *port)
 		return -1;
 	}
 	pn->peer = p;
+	pn->remote_port = remote_port;
 	alias_sockaddr(p, 0, &sin);
 	pn->l = listener_new(p->gw->base, (struct sockaddr *)&sin, sizeof(sin),
 	    "node", node_accept, pn, err, sizeof(err));

@@ -26,7 +26,8 @@ struct peer_node {
 	struct peer *peer;
 	char *name;
 	struct listener *l;
-	uint16_t port;
+	uint16_t port;		/* ours, on the alias address */
+	uint16_t remote_port;	/* native peers: the node's TLS port */
 };
 
 struct peer {
@@ -51,9 +52,17 @@ void peer_free(struct peer *p);
 
 /*
  * Returns in *port the alias port for remote node NAME, opening its
- * listener on first use.  Returns 0 or -1 (logged).
+ * listener on first use; REMOTE_PORT (native peers: the node's own TLS
+ * port as the peer's epmd gave it; else 0) is remembered for the dial.
+ * Returns 0 or -1 (logged).
  */
-int peer_node_port(struct peer *p, const char *name, uint16_t *port);
+int peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
+    uint16_t *port);
+
+/* Writes the name a gateway request uses for remote node ALIVE: ALIVE
+ * itself, or ALIVE@HOST for a peer reached through a bastion (via). */
+void peer_request_name(const struct peer *p, const char *alive, char *out,
+    size_t cap);
 
 /* Pool: takes an idle link (NULL if none) / offers one back (0 pooled,
  * -1 pool full: the caller closes it) / forgets one being closed. */

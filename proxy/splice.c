@@ -310,10 +310,10 @@ splice_start(struct conn *c, int local_initiator)
 	if ((c->hv = malloc(sizeof(*c->hv))) == NULL)
 		return conn_fail(c, "internal", "out of memory");
 	hs_verify_init(c->hv, &pol);
-	up->src_prefix = 2;	/* inet_tcp_dist on the loopback leg */
-	up->dst_prefix = 4;	/* inet_tls_dist framing on the TLS leg */
-	down->src_prefix = 4;
-	down->dst_prefix = 2;
+	/* inet_tcp_dist frames the handshake with 2-byte lengths, TLS legs
+	 * with 4 as inet_tls_dist does; a bastion may have TLS both sides. */
+	up->src_prefix = down->dst_prefix = c->local.ssl ? 4 : 2;
+	up->dst_prefix = down->src_prefix = c->remote.ssl ? 4 : 2;
 	up->from_initiator = local_initiator != 0;
 	down->from_initiator = local_initiator == 0;
 	up->handshake = down->handshake = 1;

@@ -70,6 +70,8 @@ struct conn {
 	unsigned direct:1;		/* inbound on a pinned node port: no
 					   gateway request */
 	unsigned waiting:1;		/* inbound: a bastion lookup runs */
+	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
+	long bpeer;			/* its target peer index */
 	struct epmdc *query;		/* bastion: pending epmd lookup */
 	long peer_idx;			/* index into cfg->peers, -1 unknown */
 	struct half local;

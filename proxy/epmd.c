@@ -20,6 +20,7 @@
 #include "proxy/log.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
+#include "proxy/public.h"
 #include "proxy/registry.h"
 
 #define EPMD_OUT_MAX	(256 * 1024)	/* NAMES/DUMP reply bound */
@@ -35,6 +36,7 @@ struct econn {
 	enum econn_state state;
 	int family;			/* of the client: AF_INET / AF_INET6 */
 	int local_client;		/* epmd's "local peer" rule */
+	int public;			/* the public EPMD */
 	struct gwlink *link;		/* pending resolve / names */
 	struct epmdc *query;		/* pending native lookup */
 	const struct reg_node *node;	/* registration */
@@ -55,6 +57,7 @@ econn_close(struct econn *e, const char *reason)
 		log_info("epmd=%llu node %s unregistered (%s)",
 		    (unsigned long long)e->id, e->name, reason);
 		registry_remove(e->gw->reg, e->name);
+		public_node_down(e->gw->pub, e->name);
 	} else if (reason != NULL)
 		log_warnx("epmd=%llu client=%s closed: %s",
 		    (unsigned long long)e->id, e->addr, reason);
@@ -83,7 +86,7 @@ epmd_timeout(evutil_socket_t fd, short what, void *arg)
 
 static void
 accept_common(int fd, const struct sockaddr *sa, const struct sockaddr *local,
-    struct gateway *gw, struct peer *peer)
+    struct gateway *gw, struct peer *peer, int public)
 {
 	struct econn *e;
 	unsigned ms = gw->cfg->epmd_timeout_ms;
@@ -101,6 +104,7 @@ accept_common(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 	e->id = gateway_next_id(gw);
 	e->gw = gw;
 	e->peer = peer;
+	e->public = public;
 	e->family = sa->sa_family;
 	e->local_client = net_is_loopback(sa) || net_same_addr(sa, local);
 	net_fmt(sa, e->addr, sizeof(e->addr));
@@ -119,7 +123,14 @@ void
 epmd_accept_local(int fd, const struct sockaddr *sa,
     const struct sockaddr *local, void *arg)
 {
-	accept_common(fd, sa, local, arg, NULL);
+	accept_common(fd, sa, local, arg, NULL, 0);
+}
+
+void
+epmd_accept_public(int fd, const struct sockaddr *sa,
+    const struct sockaddr *local, void *arg)
+{
+	accept_common(fd, sa, local, arg, NULL, 1);
 }
 
 void
@@ -128,7 +139,7 @@ epmd_accept_alias(int fd, const struct sockaddr *sa,
 {
 	struct peer *p = arg;
 
-	accept_common(fd, sa, local, p->gw, p);
+	accept_common(fd, sa, local, p->gw, p, 0);
 }
 
 socklen_t
@@ -303,6 +314,7 @@ handle_alive2(struct econn *e, const struct epmd_req *req)
 	    0, e->node->creation));
 	e->state = E_REGISTERED;
 	(void)evtimer_del(e->timer);
+	public_node_up(e->gw->pub, e->name);
 	if (flush_out(e) == -1) {
 		econn_close(e, "write failed");
 		return;
@@ -454,6 +466,57 @@ ask_peer(struct econn *e, uint8_t type, const char *name)
 	reply_and_close(e);
 }
 
+static int
+public_line(const struct reg_node *n, void *arg)
+{
+	struct econn *e = arg;
+	uint8_t line[EPMD_MAX_NAME + 64];
+	uint16_t port = public_port(e->gw->pub, n->name);
+
+	if (port != 0 && out_put(e, line, epmd_names_line(line, sizeof(line),
+	    n->name, port)) == -1)
+		return 1;
+	return 0;
+}
+
+/* The public EPMD: only lookups of exposed nodes' pinned TLS ports. */
+static void
+handle_public(struct econn *e, const struct epmd_req *req)
+{
+	const struct config *cfg = e->gw->cfg;
+	uint8_t out[EPMD_MAX_NAME + 32];
+	const struct reg_node *n;
+	uint16_t port;
+
+	switch (req->tag) {
+	case EPMD_PORT_PLEASE2_REQ:
+		n = registry_find(e->gw->reg, req->name);
+		port = n ? public_port(e->gw->pub, req->name) : 0;
+		log_debug("epmd=%llu public lookup %s from %s: %u",
+		    (unsigned long long)e->id, req->name, e->addr, port);
+		if (port != 0)
+			(void)out_put(e, out, epmd_port2_reply(out,
+			    sizeof(out), port, n->node_type, 0, n->high, n->low,
+			    n->name, NULL, 0));
+		else
+			(void)out_put(e, out, epmd_port2_notfound(out,
+			    sizeof(out)));
+		reply_and_close(e);
+		return;
+	case EPMD_NAMES_REQ:
+		(void)out_put(e, out, epmd_names_header(out, sizeof(out),
+		    net_port((const struct sockaddr *)&cfg->public_epmd.ss)));
+		if (cfg->public_names)
+			registry_foreach(e->gw->reg, public_line, e);
+		reply_and_close(e);
+		return;
+	default:
+		econn_close(e, "request refused on the public EPMD "
+		    "(lookups only)");
+		return;
+	}
+}
+
 static void
 handle_request(struct econn *e, const struct epmd_req *req)
 {
@@ -461,6 +524,10 @@ handle_request(struct econn *e, const struct epmd_req *req)
 	const struct reg_node *n;
 
 	(void)half_want(&e->h, 0, 0);
+	if (e->public) {
+		handle_public(e, req);
+		return;
+	}
 	switch (req->tag) {
 	case EPMD_ALIVE2_REQ:
 		handle_alive2(e, req);

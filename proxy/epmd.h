@@ -17,6 +17,10 @@ struct reg_node;
 /* Listener callback for the local EPMD; ARG is the struct gateway. */
 void epmd_accept_local(int fd, const struct sockaddr *peer,
     const struct sockaddr *local, void *arg);
+/* Listener callback for the public EPMD (native TLS nodes of other hosts
+ * look up exposed local nodes' pinned TLS ports); ARG is the gateway. */
+void epmd_accept_public(int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, void *arg);
 /* Listener callback for a peer's alias EPMD; ARG is the struct peer. */
 void epmd_accept_alias(int fd, const struct sockaddr *peer,
     const struct sockaddr *local, void *arg);

@@ -23,6 +23,7 @@
 #include "proxy/log.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
+#include "proxy/public.h"
 #include "proxy/registry.h"
 
 #define REGISTRY_MAX	4096
@@ -187,7 +188,7 @@ gateway_init(struct gateway *gw, struct event_base *base,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	gw->listeners = calloc(cfg->nepmd_listen + 1, sizeof(*gw->listeners));
+	gw->listeners = calloc(cfg->nepmd_listen + 2, sizeof(*gw->listeners));
 	gw->peers = calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*gw->peers));
 	if (gw->listeners == NULL || gw->peers == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -200,6 +201,13 @@ gateway_init(struct gateway *gw, struct event_base *base,
 	if (add_listener(gw, &cfg->listen, "tls", inbound_accept, err,
 	    errlen) == -1)
 		return -1;
+	if (cfg->public_epmd.len != 0) {
+		if ((gw->pub = public_new(gw, err, errlen)) == NULL)
+			return -1;
+		if (add_listener(gw, &cfg->public_epmd, "public-epmd",
+		    epmd_accept_public, err, errlen) == -1)
+			return -1;
+	}
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		if ((gw->peers[i] = peer_new(gw, i, err, errlen)) == NULL)
 			return -1;
@@ -232,6 +240,7 @@ gateway_fini(struct gateway *gw)
 	for (size_t i = 0; i < gw->nlisteners; i++)
 		listener_free(gw->listeners[i]);
 	free(gw->listeners);
+	public_free(gw->pub);
 	registry_free(gw->reg);
 	SSL_CTX_free(gw->srv_ctx);
 	SSL_CTX_free(gw->cli_ctx);

@@ -24,6 +24,7 @@ struct registry;
 struct conn;
 struct cookie;
 struct lockout;
+struct public;
 
 struct gateway {
 	struct event_base *base;
@@ -46,6 +47,7 @@ struct gateway {
 	struct lockout *lockout;
 	struct event *sweep;		/* lockout sweep, every second */
 	FILE *audit;			/* audit_file, or NULL */
+	struct public *pub;		/* pinned node ports, or NULL */
 };
 
 /*

@@ -14,6 +14,9 @@
 #include "crypto/ident.h"
 #include "proxy/conn.h"
 #include "proxy/epmd.h"
+#include "proxy/epmdc.h"
+#include "proxy/gwlink.h"
+#include "proxy/peer.h"
 #include "proxy/gateway.h"
 #include "proxy/gwproto.h"
 #include "proxy/lockout.h"
@@ -231,6 +234,178 @@ start_route(struct conn *c, const char *name)
 	    conn_fail(c, "internal", "event setup failed") : 0;
 }
 
+/* ---- bastion routing: full node names to hosts this peer may reach ---- */
+
+static int requests_step(struct conn *c);
+
+/* Delivers what a bastion lookup left: closes C if that fails. */
+static void
+bastion_resume(struct conn *c)
+{
+	c->waiting = 0;
+	if (c->state == CONN_REQUESTS && requests_step(c) == -1)
+		conn_close(c, c->code ? c->code : "internal", c->why);
+}
+
+static void
+bastion_link(struct gwlink *link, int status, const struct gw_msg *msg,
+    const char *reason, void *arg)
+{
+	struct conn *c = arg;
+	struct gw_reply r;
+	const char *why = NULL;
+	uint8_t out[64];
+	size_t n;
+
+	c->link = NULL;
+	if (c->btype == GW_RESOLVE) {
+		if (status == GW_OK && gw_decode_reply(msg, &r, &why) == 0)
+			(void)reply(c, out, gw_encode_resolve_ok(out,
+			    sizeof(out), r.high, r.low, r.node_type));
+		else
+			(void)reply_status(c, GW_RESOLVE_REPLY, GW_NO_SUCH_NODE,
+			    "no such node", 0, NULL);
+		bastion_resume(c);
+		return;
+	}
+	if (status != GW_OK) {
+		(void)reply_status(c, GW_ROUTE_REPLY, status == -1 ?
+		    GW_UNREACHABLE : (uint8_t)status, reason ? reason :
+		    "refused inside", 1, status == -1 ? "link_failed" :
+		    "route_refused");
+		bastion_resume(c);
+		return;
+	}
+	if (c->down.hs == NULL && (c->down.hs = malloc(CONN_HS_CAP)) == NULL) {
+		gwlink_cancel(link);
+		conn_close(c, "internal", "out of memory");
+		return;
+	}
+	/* The inside leg is TLS too; nothing can follow a ROUTE reply from
+	 * an inside gateway before we speak, so leftovers are refused. */
+	if (gwlink_handover(link, &c->local, c->gw->base, conn_io, c, out,
+	    sizeof(out), &n) == -1 || n != 0) {
+		conn_close(c, "internal", "handover failed");
+		return;
+	}
+	if (reply(c, out, gw_encode_status(out, sizeof(out), GW_ROUTE_REPLY,
+	    GW_OK, NULL)) == -1 || splice_start(c, 0) == -1) {
+		conn_close(c, c->code ? c->code : "internal", c->why);
+		return;
+	}
+	log_info("conn=%llu bastion route peer=%s node=%s via=%s",
+	    (unsigned long long)c->id, c->gw->cfg->peers[c->peer_idx].name,
+	    c->target, c->gw->cfg->peers[c->bpeer].name);
+}
+
+static void
+bastion_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
+    uint16_t low, const char *text, size_t len, const char *reason)
+{
+	struct conn *c = arg;
+	const struct config_peer *t = &c->gw->cfg->peers[c->bpeer];
+	struct sockaddr_storage ss = t->addr.ss;
+	uint8_t out[64];
+	int fd;
+
+	(void)text;
+	(void)len;
+	c->query = NULL;
+	if (c->btype == GW_RESOLVE) {
+		if (port != 0)
+			(void)reply(c, out, gw_encode_resolve_ok(out,
+			    sizeof(out), high, low, type));
+		else
+			(void)reply_status(c, GW_RESOLVE_REPLY, GW_NO_SUCH_NODE,
+			    "no such node", 0, NULL);
+		bastion_resume(c);
+		return;
+	}
+	if (port == 0) {
+		(void)reply_status(c, GW_ROUTE_REPLY, GW_NO_SUCH_NODE,
+		    reason ? reason : "no such node", 1, "no_such_node");
+		bastion_resume(c);
+		return;
+	}
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	if (t->kind == PEER_KIND_NATIVE) {
+		c->link = gwlink_direct(gateway_peer(c->gw, (size_t)c->bpeer),
+		    (struct sockaddr *)&ss, t->addr.len, bastion_link, c);
+		if (c->link == NULL) {
+			(void)reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
+			    "cannot reach the node", 1, "unreachable");
+			bastion_resume(c);
+		}
+		return;
+	}
+	/* A plain inside host: TCP to the node, as the node's own peers do. */
+	if ((fd = net_connect((struct sockaddr *)&ss, t->addr.len)) == -1 ||
+	    half_open(&c->local, c->gw->base, fd, NULL, conn_io, c) == -1) {
+		if (fd != -1 && c->local.fd == -1)
+			close(fd);
+		(void)reply_status(c, GW_ROUTE_REPLY, GW_UNREACHABLE,
+		    strerror(errno), 1, "unreachable");
+		bastion_resume(c);
+		return;
+	}
+	c->waiting = 0;
+	conn_set_state(c, CONN_NODE_CONNECT);
+	if (half_want(&c->local, 0, 1) == -1)
+		conn_close(c, "internal", "event setup failed");
+}
+
+/*
+ * A RESOLVE or ROUTE for ALIVE@HOST: allowed only towards the hosts this
+ * peer's `reach` names; answered through that host's gateway or epmd.
+ */
+static int
+bastion_request(struct conn *c, uint8_t type, const char *full)
+{
+	const struct config *cfg = c->gw->cfg;
+	const struct config_peer *src = &cfg->peers[c->peer_idx];
+	const char *at = strchr(full, '@');
+	char alive[GWPROTO_MAX_NAME + 1];
+	long t = -1;
+
+	snprintf(alive, sizeof(alive), "%.*s", (int)(at - full), full);
+	for (size_t i = 0; i < src->nreach && t < 0; i++) {
+		for (size_t j = 0; j < cfg->npeers && t < 0; j++) {
+			if (strcmp(cfg->peers[j].name, src->reach[i]) != 0)
+				continue;
+			for (size_t k = 0; k < cfg->peers[j].nhostnames; k++)
+				if (strcasecmp(cfg->peers[j].hostnames[k],
+				    at + 1) == 0)
+					t = (long)j;
+		}
+	}
+	if (type == GW_ROUTE)
+		snprintf(c->target, sizeof(c->target), "%.*s",
+		    (int)sizeof(c->target) - 1, full);
+	if (t < 0 || alive[0] == '\0')
+		return reply_status(c, type | 0x80, type == GW_ROUTE ?
+		    GW_NOT_ALLOWED : GW_NO_SUCH_NODE, "no route to that host "
+		    "for this peer", type == GW_ROUTE, "node_not_exposed");
+	const struct config_peer *tp = &cfg->peers[t];
+	c->btype = type;
+	c->bpeer = t;
+	c->waiting = 1;
+	if (tp->kind == PEER_KIND_GATEWAY)
+		c->link = gwlink_request(gateway_peer(c->gw, (size_t)t), type,
+		    alive, bastion_link, c);
+	else
+		c->query = epmdc_port_please(c->gw->base,
+		    (const struct sockaddr *)&tp->addr.ss, tp->addr.len, alive,
+		    cfg->resolve_timeout_ms, bastion_epmd, c);
+	if (c->link != NULL || c->query != NULL)
+		return 0;
+	c->waiting = 0;
+	return reply_status(c, type | 0x80, GW_UNREACHABLE, "inside host "
+	    "unreachable", type == GW_ROUTE, "unreachable");
+}
+
 /* Handles one whole request.  Returns 0 or -1 with c->why. */
 static int
 handle_request(struct conn *c, const struct gw_msg *m)
@@ -254,9 +429,7 @@ handle_request(struct conn *c, const struct gw_msg *m)
 			return reply_status(c, m->type | 0x80, GW_BAD_REQUEST,
 			    why, 1, "bad_request");
 		if (strchr(name, '@') != NULL)
-			return reply_status(c, m->type | 0x80, GW_NOT_ALLOWED,
-			    "routing by full node name is not enabled",
-			    m->type == GW_ROUTE, "node_not_exposed");
+			return bastion_request(c, m->type, name);
 		if (m->type == GW_ROUTE)
 			return start_route(c, name);
 		const struct reg_node *node = exposed(c, name) ?
@@ -285,7 +458,8 @@ read_requests(struct conn *c)
 	if (d->hs == NULL && (d->hs = malloc(CONN_HS_CAP)) == NULL)
 		return conn_fail(c, "internal", "out of memory");
 	for (;;) {
-		if (c->close_after_flush || c->state != CONN_REQUESTS)
+		if (c->close_after_flush || c->waiting ||
+		    c->state != CONN_REQUESTS)
 			return 0;
 		switch (gw_parse(d->hs, d->hslen, &m, &why)) {
 		case GW_PARSE_BAD:

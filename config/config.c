@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #define FILE_MAX	(1024 * 1024)
-#define PEER_NAME_MAX	64
 
 enum sect { SECT_NONE, SECT_GATEWAY, SECT_TLS, SECT_PEER, SECT_NODE };
 
@@ -188,9 +187,10 @@ begin_named(struct parse *p, char *inner, const char *what)
 		    is_peer ? "NAME" : "ALIVE",
 		    is_peer ? "peer NAME" : "node ALIVE");
 	if (is_peer && (!config_valid_name(name) ||
-	    strlen(name) > PEER_NAME_MAX))
+	    strlen(name) > CONFIG_PEER_NAME_MAX))
 		return fail(p, p->lineno, what, "invalid peer name (at most"
-		    " %d letters, digits, '-', '.', '_')", PEER_NAME_MAX);
+		    " %d letters, digits, '-', '.', '_')",
+		    CONFIG_PEER_NAME_MAX);
 	if (!is_peer && !config_valid_alive(name))
 		return fail(p, p->lineno, what, "invalid node name (1 to 255"
 		    " letters, digits, '-', '_': the part before '@')");
@@ -387,24 +387,35 @@ absent_key(struct parse *p, size_t i, unsigned line, const unsigned *kl,
 		    peer != NULL ? peer->name : node->name);
 	else
 		snprintf(what, sizeof(what), "[%s]", k->section);
-	if (k->flags & CONFIG_KEY_REQUIRED)
+	if ((k->flags & CONFIG_KEY_REQUIRED) && !((k->flags &
+	    CONFIG_KEY_VIA_FILLS) && peer != NULL && peer->via != NULL))
 		return fail(p, line, what, "missing required key %s", k->name);
 	if (k->def != NULL && run_setter(p, k, peer, node, k->def) == -1)
 		return fail(p, 0, k->name, "default %s: %s", k->def, p->why);
 	return 0;
 }
 
-/* Required sections and keys, then defaults for absent keys. */
+/*
+ * Required sections, links between peers (which must see keys as set,
+ * before defaults), required keys, defaults for absent keys, then what
+ * follows from them.
+ */
 static int
 apply_required(struct parse *p)
 {
 	struct config *cfg = p->cfg;
+	const char *key;
+	size_t where;
 	int rc = 0;
 
 	if (p->gw_line == 0)
 		return fail(p, 0, "[gateway]", "missing section");
 	if (p->tls_line == 0)
 		return fail(p, 0, "[tls]", "missing section");
+	if (config_rule_peer_links(cfg, &where, &key, p->why,
+	    sizeof(p->why)) == -1)
+		return fail(p, p->pm[where].keyline[key_index("peer", key)],
+		    key, "%s", p->why);
 	for (size_t i = 0; i < config_nkeys && rc == 0; i++) {
 		const char *sect = config_keys[i].section;
 
@@ -425,6 +436,8 @@ apply_required(struct parse *p)
 	if (cfg->name == NULL && (cfg->name = strdup(cfg->hostnames[0])) ==
 	    NULL)
 		return fail(p, 0, "name", "out of memory");
+	if (config_rule_peer_fill(cfg, p->why, sizeof(p->why)) == -1)
+		return fail(p, 0, "via", "%s", p->why);
 	for (size_t j = 0; j < cfg->npeers; j++)
 		if (cfg->peers[j].identity == NULL &&
 		    (cfg->peers[j].identity = strdup(cfg->peers[j].name)) ==
@@ -440,7 +453,8 @@ static int
 apply_rules(struct parse *p)
 {
 	struct config *cfg = p->cfg;
-	char what[80];
+	char what[300];
+	const char *key;
 	size_t where;
 	int explicit_alias;
 
@@ -461,6 +475,18 @@ apply_rules(struct parse *p)
 		    cfg->peers[where].name);
 		return fail(p, p->pm[where].line, what, "%s", p->why);
 	}
+	if (config_rule_nodes(cfg, &where, &key, p->why, sizeof(p->why)) ==
+	    -1) {
+		if (key != NULL)
+			return fail(p, p->nm[where].keyline[key_index("node",
+			    key)], key, "%s", p->why);
+		snprintf(what, sizeof(what), "[node %s]",
+		    cfg->nodes[where].name);
+		return fail(p, p->nm[where].line, what, "%s", p->why);
+	}
+	if (config_rule_public(cfg, &key, p->why, sizeof(p->why)) == -1)
+		return fail(p, p->keyline[key_index("gateway", key)], key, "%s",
+		    p->why);
 	return 0;
 }
 

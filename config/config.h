@@ -23,17 +23,25 @@ struct config_sockaddr {
 	socklen_t len;
 };
 
-/* One [peer NAME] section: a remote host with its own gateway. */
+#define CONFIG_PEER_NAME_MAX	64	/* characters of a peer NAME */
+
+/* One [peer NAME] section: a remote host (see kind). */
 struct config_peer {
 	char *name;			/* NAME from the section header */
-	char *address;			/* "host:port" as written */
-	struct config_sockaddr addr;	/* resolved at load time */
+	char *address;			/* "HOST:PORT", or "HOST" for kinds
+					   native and plain, as written; a
+					   peer with via: a copy of the via
+					   peer's */
+	struct config_sockaddr addr;	/* resolved at load time; port =
+					   [gateway] epmd_port when address
+					   has none; via: the via peer's */
 	char **hostnames;		/* host parts its nodes use; >= 1 */
 	size_t nhostnames;
 	struct in_addr alias;		/* 127.x.y.z: configured or assigned */
 	char *identity;			/* expected certificate identity
 					   (SAN DNS, SAN URI, else CN);
-					   default: NAME */
+					   default: NAME (via: the via
+					   peer's identity) */
 	char *cookie_file;		/* optional override of the gateway's
 					   cookie for this peer's nodes; NULL
 					   when absent */
@@ -50,13 +58,17 @@ struct config_peer {
 	int kind;			/* PEER_KIND_*; default gateway */
 	char *via;			/* name of a gateway-kind peer through
 					   which this host's nodes are reached
-					   with full node names; NULL */
+					   with full node names; NULL.  Spelt
+					   as that peer's section NAME */
 	long via_idx;			/* its index in cfg->peers, or -1 */
 	char **reach;			/* peer names whose nodes this peer may
 					   reach through us (bastion); none by
-					   default */
+					   default (NULL/0).  Each spelt as
+					   that peer's section NAME */
 	size_t nreach;
-	int min_version;		/* TLS minimum towards this peer; 0 =
+	int min_version;		/* TLS minimum towards this peer:
+					   TLS1_2_VERSION or TLS1_3_VERSION,
+					   never 0 after loading; default
 					   [tls] min_version (native: 1.2) */
 };
 
@@ -123,8 +135,8 @@ struct config {
 					   TLS ports; 0-0 = none */
 	int public_min_version;		/* TLS minimum on pinned node ports;
 					   default TLS1_2_VERSION */
-	char *state_file;		/* remembers allocated pinned ports;
-					   NULL = none */
+	char *state_file;		/* remembers allocated pinned ports
+					   (absolute path); NULL = none */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */
@@ -220,7 +232,10 @@ int config_load_buffer(const char *name, const char *text, size_t len,
 #define CONFIG_KEY_SECRET	0x4	/* file must deny group/other */
 #define CONFIG_KEY_COOKIE	0x8	/* file must hold a cookie (with
 					   SECRET: config_check_cookie_file) */
-#define CONFIG_MAX_KEYS		48	/* bound on config_nkeys */
+#define CONFIG_KEY_VIA_FILLS	0x10	/* [peer] key that via fills in:
+					   REQUIRED applies only to peers
+					   without via */
+#define CONFIG_MAX_KEYS		64	/* bound on config_nkeys */
 
 struct config_setctx {
 	struct config *cfg;
@@ -276,6 +291,84 @@ int config_rule_hostnames(const struct config *cfg, size_t *where,
  */
 int config_rule_aliases(struct config *cfg, size_t *where,
     int *explicit_alias, char *why, size_t whylen);
+
+/*
+ * Checks what ties peers together, on the values as parsed (run before
+ * defaults are applied, since it needs to tell a key left out from one
+ * set).  For each peer, in order: with via, that via names another peer
+ * (case-insensitive) which is kind gateway and has no via itself, that
+ * the peer is kind gateway and has no address; without via, that an
+ * address without a port belongs to a kind native or plain peer; then
+ * that every reach name is another existing peer.  Rewrites via and each
+ * reach name to the named peer's NAME as spelt in its header and sets
+ * via_idx (-1 without via).  On failure *where is the peer at fault and
+ * *key the key whose line to blame ("via", "reach" or "address").
+ */
+int config_rule_peer_links(struct config *cfg, size_t *where,
+    const char **key, char *why, size_t whylen);
+
+/*
+ * Completes peers once every key has its value or default and
+ * config_rule_peer_links() has passed: an address without a port gets
+ * epmd_port; a peer with via gets copies of the via peer's address, addr
+ * and (when it has none of its own) identity, falling back to the via
+ * peer's NAME; min_version 0 becomes TLS1_2_VERSION for kind native and
+ * [tls] min_version otherwise.  Fails only when memory runs out.
+ */
+int config_rule_peer_fill(struct config *cfg, char *why, size_t whylen);
+
+/*
+ * Checks [node] sections: each has cookie_file or tls_port; a tls_port is
+ * not epmd_port, not the port of listen or public_epmd, and not another
+ * node's tls_port.  On failure *where is the node at fault and *key is
+ * "tls_port", or NULL when the section itself is at fault.
+ */
+int config_rule_nodes(const struct config *cfg, size_t *where,
+    const char **key, char *why, size_t whylen);
+
+/*
+ * Checks the public EPMD keys: public_epmd is not the wildcard address on
+ * epmd_port and does not take listen's address and port; public_ports
+ * holds neither epmd_port, nor listen's port, nor public_epmd's port;
+ * public_epmd has public_ports or some [node] tls_port.  On failure *key
+ * is the key whose line to blame ("public_epmd" or "public_ports").
+ */
+int config_rule_public(const struct config *cfg, const char **key,
+    char *why, size_t whylen);
+
+/*
+ * Setters of config_keys[] that live outside config_keys.c, with the
+ * contract of struct config_key's set.
+ */
+
+/* [peer] address: HOST:PORT, [ADDR]:PORT, HOST or [ADDR], HOST resolved
+   by config_resolve(); without a port, addr's port is 0 until
+   config_rule_peer_fill(). */
+int config_set_peer_address(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* [peer] kind: "gateway", "native" or "plain". */
+int config_set_peer_kind(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* [peer] via: a peer NAME (checked by config_rule_peer_links()). */
+int config_set_peer_via(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* [peer] reach: a list of peer NAMEs, none twice in any case. */
+int config_set_peer_reach(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* [gateway] public_epmd: numeric ADDR:PORT, not loopback; "" = unset. */
+int config_set_public_epmd(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* [gateway] public_ports: LO-HI, at most 10000 ports; "" = unset. */
+int config_set_public_ports(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* Returns "gateway", "native" or "plain" for a PEER_KIND_*, else "?". */
+const char *config_peer_kind_name(int kind);
 
 /*
  * Value parsers used by config_load(), exported for callers (command-line
@@ -358,6 +451,13 @@ void config_free_list(char **items, size_t n);
 
 /* Sets the port (host order) of an AF_INET or AF_INET6 address. */
 void config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port);
+
+/* Returns the port (host order) of an AF_INET or AF_INET6 address, 0 for
+   any other family. */
+uint16_t config_sockaddr_port(const struct config_sockaddr *sa);
+
+/* "LO-HI", each a decimal port 1..65535 (digits only), LO <= HI. */
+int config_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi);
 
 /*
  * Not pure: helpers of config_load() that look outside the string.

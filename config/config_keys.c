@@ -1,7 +1,8 @@
 /*
- * config_keys.c — the {section, key, setter} table and its setters; see
+ * config_keys.c — the {section, key, setter} table and most of its
+ * setters (the rest are in config_peer.c and config_public.c); see
  * config.h.  Each setter validates one value on its own; rules that tie
- * several keys together run in config.c once the whole file is read.
+ * several keys together run from config.c once the whole file is read.
  */
 #include "config/config.h"
 
@@ -85,15 +86,14 @@ set_gw_hostnames(const struct config_key *k,
 }
 
 static int
-set_epmd_port(const struct config_key *k, const struct config_setctx *ctx,
+set_port(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
 	unsigned long port;
 
-	(void)k;
 	if (config_parse_uint(v, 1, 65535, &port) == -1)
 		return why(ctx, "\"%s\" is not a port number 1..65535", v);
-	ctx->cfg->epmd_port = (uint16_t)port;
+	*(uint16_t *)field(k, ctx) = (uint16_t)port;
 	return 0;
 }
 
@@ -342,14 +342,15 @@ set_expose(const struct config_key *k, const struct config_setctx *ctx,
 	    &ctx->cfg->nexpose, ctx->why, ctx->whylen);
 }
 
+/* A file that need not exist yet, in an existing directory
+   (config_check_audit_file()). */
 static int
-set_audit_file(const struct config_key *k, const struct config_setctx *ctx,
+set_new_file(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
 	char reason[128];
 	char *path;
 
-	(void)k;
 	if (v[0] == '\0')
 		return 0;
 	if ((path = config_path_join(ctx->dir, v)) == NULL)
@@ -359,7 +360,7 @@ set_audit_file(const struct config_key *k, const struct config_setctx *ctx,
 		free(path);
 		return -1;
 	}
-	ctx->cfg->audit_file = path;
+	*(char **)field(k, ctx) = path;
 	return 0;
 }
 
@@ -383,34 +384,12 @@ static int
 set_min_version(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
-	(void)k;
 	if (strcmp(v, "1.2") == 0)
-		ctx->cfg->min_version = TLS1_2_VERSION;
+		*(int *)field(k, ctx) = TLS1_2_VERSION;
 	else if (strcmp(v, "1.3") == 0)
-		ctx->cfg->min_version = TLS1_3_VERSION;
+		*(int *)field(k, ctx) = TLS1_3_VERSION;
 	else
 		return why(ctx, "\"%s\" is not 1.2 or 1.3", v);
-	return 0;
-}
-
-static int
-set_peer_address(const struct config_key *k,
-    const struct config_setctx *ctx, const char *v)
-{
-	struct config_sockaddr sa;
-	char host[256];
-	uint16_t port;
-
-	(void)k;
-	if (config_parse_hostport(v, host, sizeof(host), &port) == -1)
-		return why(ctx, "\"%s\" is not HOST:PORT ([ADDR]:PORT for"
-		    " IPv6) with PORT 1..65535", v);
-	if (config_resolve(host, &sa, ctx->why, ctx->whylen) == -1)
-		return -1;
-	config_sockaddr_set_port(&sa, port);
-	if ((ctx->peer->address = strdup(v)) == NULL)
-		return why(ctx, "out of memory");
-	ctx->peer->addr = sa;
 	return 0;
 }
 
@@ -490,11 +469,12 @@ set_peer_local_nodes(const struct config_key *k,
 #define REQ	CONFIG_KEY_REQUIRED
 #define EMPTY	CONFIG_KEY_EMPTY_OK
 #define SECRET	CONFIG_KEY_SECRET
+#define VIA	CONFIG_KEY_VIA_FILLS
 
 const struct config_key config_keys[] = {
 	{ "gateway", "name", NULL, 0, 0, set_gw_name },
 	{ "gateway", "hostnames", NULL, REQ, 0, set_gw_hostnames },
-	{ "gateway", "epmd_port", "4369", 0, 0, set_epmd_port },
+	{ "gateway", "epmd_port", "4369", 0, OFF(epmd_port), set_port },
 	{ "gateway", "epmd_listen", "127.0.0.1 ::1", 0, 0, set_epmd_listen },
 	{ "gateway", "listen", "0.0.0.0:4370", 0, 0, set_listen },
 	{ "gateway", "log_level", "info", 0, 0, set_log_level },
@@ -524,13 +504,23 @@ const struct config_key config_keys[] = {
 	    set_lockout_window },
 	{ "gateway", "lockout_ban", "5m", 0, OFF(lockout_ban_ms),
 	    set_lockout_ban },
-	{ "gateway", "audit_file", NULL, EMPTY, 0, set_audit_file },
+	{ "gateway", "audit_file", NULL, EMPTY, OFF(audit_file),
+	    set_new_file },
+	{ "gateway", "public_epmd", NULL, EMPTY, 0, config_set_public_epmd },
+	{ "gateway", "public_names", "no", 0, OFF(public_names), set_bool },
+	{ "gateway", "public_ports", NULL, EMPTY, 0, config_set_public_ports },
+	{ "gateway", "public_min_version", "1.2", 0, OFF(public_min_version),
+	    set_min_version },
+	{ "gateway", "state_file", NULL, EMPTY, OFF(state_file),
+	    set_new_file },
 	{ "tls", "cert", NULL, REQ, OFF(cert), set_file },
 	{ "tls", "key", NULL, REQ | SECRET, OFF(key), set_file },
 	{ "tls", "ca", NULL, REQ, OFF(ca), set_file },
 	{ "tls", "crl", NULL, EMPTY, OFF(crl), set_file },
-	{ "tls", "min_version", "1.3", 0, 0, set_min_version },
-	{ "peer", "address", NULL, REQ, 0, set_peer_address },
+	{ "tls", "min_version", "1.3", 0, OFF(min_version), set_min_version },
+	{ "peer", "kind", "gateway", 0, 0, config_set_peer_kind },
+	{ "peer", "address", NULL, REQ | VIA, 0, config_set_peer_address },
+	{ "peer", "via", NULL, 0, 0, config_set_peer_via },
 	{ "peer", "hostnames", NULL, REQ, 0, set_peer_hostnames },
 	{ "peer", "alias", NULL, EMPTY, 0, set_peer_alias },
 	{ "peer", "identity", NULL, 0, 0, set_peer_identity },
@@ -539,8 +529,10 @@ const struct config_key config_keys[] = {
 	{ "peer", "nodes", NULL, 0, 0, set_peer_nodes },
 	{ "peer", "allow_hidden", "no", 0, OFFP(allow_hidden), set_bool },
 	{ "peer", "local_nodes", NULL, 0, 0, set_peer_local_nodes },
-	{ "node", "cookie_file", NULL, REQ | COOKIE, OFFN(cookie_file),
-	    set_file },
+	{ "peer", "reach", NULL, 0, 0, config_set_peer_reach },
+	{ "peer", "min_version", NULL, 0, OFFP(min_version), set_min_version },
+	{ "node", "cookie_file", NULL, COOKIE, OFFN(cookie_file), set_file },
+	{ "node", "tls_port", NULL, 0, OFFN(tls_port), set_port },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

@@ -218,6 +218,8 @@ config_free(struct config *cfg)
 		free(peer->cookie_file);
 		config_free_list(peer->nodes, peer->nnodes);
 		config_free_list(peer->local_nodes, peer->nlocal_nodes);
+		free(peer->via);
+		config_free_list(peer->reach, peer->nreach);
 	}
 	free(cfg->peers);
 	for (size_t i = 0; i < cfg->nnodes; i++) {
@@ -232,6 +234,7 @@ config_free(struct config *cfg)
 	free(cfg->cookie_file);
 	config_free_list(cfg->expose, cfg->nexpose);
 	free(cfg->audit_file);
+	free(cfg->state_file);
 	free(cfg->cert);
 	free(cfg->key);
 	free(cfg->ca);

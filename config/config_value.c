@@ -327,6 +327,31 @@ config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port)
 		((struct sockaddr_in6 *)&sa->ss)->sin6_port = htons(port);
 }
 
+uint16_t
+config_sockaddr_port(const struct config_sockaddr *sa)
+{
+	if (sa->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&sa->ss)->sin_port);
+	if (sa->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&sa->ss)->sin6_port);
+	return 0;
+}
+
+int
+config_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long long a, b;
+	const char *end;
+
+	if (read_digits(s, 65535, &a, &end) == -1 || *end != '-' ||
+	    read_digits(end + 1, 65535, &b, &end) == -1 || *end != '\0' ||
+	    a < 1 || a > b)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
 int
 config_parse_hostnames(const char *s, char ***list, size_t *n, char *whybuf,
     size_t whylen)

@@ -97,7 +97,8 @@ load_cookies(struct gateway *gw, char *err, size_t errlen)
 		    cfg->peers[i].cookie_file, why, sizeof(why))) == NULL)
 			goto fail;
 	for (size_t i = 0; i < cfg->nnodes; i++)
-		if ((gw->node_cookie[i] = cookie_load(cfg->nodes[i].cookie_file,
+		if (cfg->nodes[i].cookie_file != NULL &&
+		    (gw->node_cookie[i] = cookie_load(cfg->nodes[i].cookie_file,
 		    why, sizeof(why))) == NULL)
 			goto fail;
 	return 0;
@@ -117,7 +118,8 @@ gateway_cookie_for(const struct gateway *gw, long peer_idx,
 		if (n == NULL || *n == '\0')
 			continue;
 		for (size_t i = 0; i < cfg->nnodes; i++)
-			if (strcmp(cfg->nodes[i].name, n) == 0)
+			if (gw->node_cookie[i] != NULL &&
+			    strcmp(cfg->nodes[i].name, n) == 0)
 				return gw->node_cookie[i];
 	}
 	if (peer_idx >= 0 && (size_t)peer_idx < cfg->npeers &&
@@ -216,10 +218,12 @@ gateway_init(struct gateway *gw, struct event_base *base,
 		    cfg->peers[i].name, cfg->peers[i].address,
 		    cfg->peers[i].identity, inet_ntoa(cfg->peers[i].alias));
 	}
-	if (cfg->cookie_file == NULL && cfg->nnodes == 0) {
+	if (cfg->cookie_file == NULL) {
 		size_t with = 0;
 		for (size_t i = 0; i < cfg->npeers; i++)
 			with += cfg->peers[i].cookie_file != NULL;
+		for (size_t i = 0; i < cfg->nnodes; i++)
+			with += cfg->nodes[i].cookie_file != NULL;
 		if (with == 0)
 			log_info("no cookie configured: connections are "
 			    "checked by certificate, identity and node name, "

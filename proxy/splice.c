@@ -70,12 +70,13 @@ hs_inspect(struct conn *c, struct dir *d, const uint8_t *p, size_t n)
 {
 	struct hs_verify *v = c->hv;
 
-	if (hs_verify_msg(v, d->from_initiator, p, n) == -1)
-		return conn_fail(c, v->code, "%s", v->reason);
+	int r = hs_verify_msg(v, d->from_initiator, p, n);
+
+	/* Kept even for a refusal: the audit line names who was refused. */
 	c->hidden = v->hidden;
 	copy_name(c->initiator, v->initiator);
 	copy_name(c->acceptor, v->acceptor);
-	return 0;
+	return r == -1 ? conn_fail(c, v->code, "%s", v->reason) : 0;
 }
 
 static const struct cookie *

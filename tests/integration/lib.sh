@@ -46,6 +46,7 @@ DG_NAMESPACES=()		# every namespace we created
 DG_PIDS=()			# every background process we started
 declare -A DG_GW_PID=()		# host -> gateway (or epmd) PID
 declare -A DG_NODE_PID=()	# "host/name" -> long-lived node PID
+declare -A DG_PEER_LINES=()	# "host/peer" -> extra lines of that [peer]
 DG_EVALS=0			# counter for short-lived node log names
 DG_CHECKS=0			# passed assertions
 DG_T0=$(date +%s)
@@ -310,6 +311,7 @@ trap 'echo "error: ${BASH_SOURCE[0]##*/}:$LINENO: \`$BASH_COMMAND\` failed" >&2'
 # certificate from the PKI (rogue, hostZ); --peers lists the peer sections
 # (default: every other host of ns_setup).  Extra LINEs go right after the
 # [gateway] keys; a LINE "[section]" opens a section of its own.
+# Lines given with gw_peer_lines end the [peer] sections they are for.
 gw_config() {
 	local cert="" peers="" h p cfg ip
 	while :; do
@@ -345,6 +347,10 @@ gw_config() {
 			echo "address = $(host_ip "$p"):$DG_TLS_PORT"
 			echo "hostnames = $p $p.test"
 			echo "identity = $p.test"
+			# Lines set by gw_peer_lines (none unless a scenario asks).
+			if [ -n "${DG_PEER_LINES[$h/$p]:-}" ]; then
+				printf '%s\n' "${DG_PEER_LINES[$h/$p]}"
+			fi
 		done
 	} >"$cfg"
 	echo "$cfg"
@@ -463,7 +469,8 @@ expect_log() {
 		return 0
 	fi
 	if wait_for "$secs" log_grep "$h" "$since" "$re"; then
-		line=$(log_grep "$h" "$since" "$re" | head -n 1)
+		# sed stops reading at the first match: no SIGPIPE under pipefail.
+		line=$(log_grep "$h" "$since" "$re" | sed -n '1{p;q}' || true)
 		pass "gateway $h logged: ${line:0:200}"
 	else
 		echo "--- tail of $(gw_log "$h"):" >&2
@@ -730,4 +737,479 @@ _raw_send() {
 tcp_connects() {
 	in_ns "$1" timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' tcp "$2" "$3" \
 	    2>/dev/null
+}
+
+# ---- edge verification: cookies, peer policy, audit -------------------------
+
+# cookie_new NAME [VALUE]: write the cookie file $DG_WORK/cookies/NAME (mode
+# 0400) holding VALUE (default: a fresh random "dg" + 32 hex digits, no
+# newline) and print its path.
+cookie_new() {
+	local f=$DG_WORK/cookies/$1 v=${2:-}
+	[ -n "$v" ] || v=dg$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	mkdir -p "$DG_WORK/cookies"
+	rm -f -- "$f"
+	(umask 077 && printf '%s' "$v" >"$f")
+	chmod 0400 "$f"
+	echo "$f"
+}
+
+# node_cookie HOST NAME COOKIE: node NAME on HOST gets COOKIE (text) in its
+# private HOME instead of the run's cookie.  Call it before the node's
+# first node_start or node_eval (it replaces a cookie already there).
+node_cookie() {
+	local d=$DG_WORK/home/$1-$2
+	mkdir -p "$d"
+	rm -f -- "$d/.erlang.cookie"
+	(umask 077 && printf '%s' "$3" >"$d/.erlang.cookie")
+	chmod 0400 "$d/.erlang.cookie"
+}
+
+# gw_peer_lines HOST PEER [LINE...]: LINEs go at the end of the [peer PEER]
+# section of HOST's configuration from the next gw_config/gw_start on
+# (e.g. "nodes = app*@hostA.test"); without LINEs, drops them again.
+gw_peer_lines() {
+	local key="$1/$2"
+	shift 2
+	if [ $# -eq 0 ]; then
+		unset "DG_PEER_LINES[$key]"
+	else
+		DG_PEER_LINES[$key]=$(printf '%s\n' "$@")
+	fi
+}
+
+# log_count HOST SINCE ERE: how many lines of HOST's gateway log after byte
+# SINCE match ERE (case-insensitive).
+log_count() {
+	local n
+	n=$(log_grep "$1" "$2" "$3" | wc -l) || true
+	echo "$((n + 0))"
+}
+
+# log_first HOST SINCE ERE: the first line of HOST's gateway log after byte
+# SINCE that matches ERE (case-insensitive); status 1 when none does.
+# Unlike `log_grep | head -n 1`, safe under pipefail with many matches.
+log_first() {
+	grep -Ei -m 1 -- "$3" < <(tail -c "+$(($2 + 1))" "$(gw_log "$1")" 2>/dev/null)
+}
+
+# expect_log_first [--since MARK] HOST ERE [SECS]: expect_log for patterns
+# that may match many lines (thousands of audit lines).
+expect_log_first() {
+	local since=0
+	if [ "$1" = --since ]; then since=$2; shift 2; fi
+	local h=$1 re=$2 secs=${3:-5} line
+	if [ "$DG_PLAIN" = 1 ]; then
+		pass "(DG_PLAIN: no gateway log to look for /$re/ in)"
+		return 0
+	fi
+	if wait_for "$secs" log_first "$h" "$since" "$re"; then
+		line=$(log_first "$h" "$since" "$re") || true
+		pass "gateway $h logged: ${line:0:200}"
+	else
+		echo "--- tail of $(gw_log "$h"):" >&2
+		tail -n 15 "$(gw_log "$h")" >&2 || true
+		fail "gateway $h never logged /$re/ within ${secs}s"
+	fi
+}
+
+# expect_no_log [--since MARK] HOST ERE: HOST's gateway log (after MARK)
+# has no line matching ERE.
+expect_no_log() {
+	local since=0 line
+	if [ "$1" = --since ]; then since=$2; shift 2; fi
+	if [ "$DG_PLAIN" = 1 ]; then
+		pass "(DG_PLAIN: no gateway log to check for /$2/)"
+		return 0
+	fi
+	line=$(log_first "$1" "$since" "$2") || true
+	[ -z "$line" ] || fail "gateway $1 logged /$2/: ${line:0:300}"
+	pass "gateway $1 did not log /$2/"
+}
+
+# expect_file_lacks FILE ERE MSG: no line of FILE matches ERE.
+expect_file_lacks() {
+	local line
+	line=$(grep -E -m 1 -- "$2" "$1" 2>/dev/null) || true
+	[ -z "$line" ] || fail "$3: ${1##*/} has: ${line:0:300}"
+	pass "$3"
+}
+
+# audit_field LINE FIELD: the value of FIELD in an audit line (without the
+# quotes of subject=, san=, reason=); empty when FIELD is missing.
+audit_field() {
+	local re
+	re="(^|[ ])$2=(\"([^\"]*)\"|([^ \"]*))"
+	if [[ $1 =~ $re ]]; then
+		printf '%s\n' "${BASH_REMATCH[3]}${BASH_REMATCH[4]}"
+	fi
+}
+
+# DG_AUDIT_RE: an audit line with every field of the contract, in order.
+DG_AUDIT_RE='audit conn=[0-9]+ dir=(in|out) peer=[^ ]+ addr=[^ ]+ subject="[^"]*" san="[^"]*" initiator=[^ ]+ acceptor=[^ ]+ hidden=(yes|no) verdict=(ok|refused|error) code=[a-z_]+ reason="[^"]*" bytes_out=[0-9]+ bytes_in=[0-9]+ duration=[0-9]+\.[0-9]{3}s'
+
+# ---- Erlang test tools (tests/integration/erl/*.erl) ------------------------
+
+# erl_tool NAME: compile tests/integration/erl/NAME.erl into $DG_WORK/ebin
+# (once) and print that directory.
+erl_tool() {
+	local src=$DG_ROOT/tests/integration/erl/$1.erl out=$DG_WORK/ebin
+	mkdir -p "$out"
+	if [ ! -e "$out/$1.beam" ]; then
+		erlc -o "$out" "$src" >&2 || fail "erl_tool: erlc $src failed"
+	fi
+	echo "$out"
+}
+
+# tool_start LOG HOST NAME [ARG...]: run the test tool NAME (erl_tool) as
+# NAME:main([ARG...]) in plain `erl -noshell`, without distribution, in
+# HOST's namespace, in the background (output appended to LOG); its PID is
+# in $DG_LAST_PID.
+tool_start() {
+	local log=$1 h=$2 name=$3 ebin
+	shift 3
+	ebin=$(erl_tool "$name")
+	echo "### lib.sh: start $(date -u +%FT%TZ) tool $name on $h: $*" >>"$log"
+	spawn "$log" "$h" env -i "PATH=$PATH" "LANG=C.UTF-8" "HOME=$DG_WORK" \
+	    "DG_RUN_TAG=$DG_TAG" erl -noshell -pa "$ebin" -run "$name" main "$@"
+}
+
+# ---- raw TLS to a peer gateway ----------------------------------------------
+
+# tls_request HOST PEER HEX [SECS]: from HOST, open a mutual-TLS connection
+# to PEER's gateway with HOST's certificate (or $DG_TLS_CERT's), send the
+# bytes HEX ("44 47 01 ..."), and print what came back as hex bytes on one
+# line, read until the server closes or SECS (default 3) pass.
+tls_request() {
+	local h=$1 p=$2 hex=$3 secs=${4:-3} cert=${DG_TLS_CERT:-$1} out
+	out=$(mktemp "$DG_WORK/tls.XXXXXX")
+	# -quiet implies -ign_eof: s_client stays until the server closes.
+	{ printf '%b' "$(printf '%s' "$hex" | tr -cd '0-9a-fA-F' | sed -E 's/(..)/\\x\1/g')"; sleep "$secs"; } |
+	    in_ns "$h" timeout -k 2 "$((secs + 2))" openssl s_client -quiet \
+	    -connect "$(host_ip "$p"):$DG_TLS_PORT" -cert "$DG_PKI/$cert.crt" \
+	    -key "$DG_PKI/$cert.key" -CAfile "$DG_PKI/ca.crt" \
+	    -verify_return_error >"$out" 2>/dev/null || true
+	# shellcheck disable=SC2046,SC2005 # one line of hex bytes
+	echo $(od -An -v -tx1 "$out")
+	rm -f -- "$out"
+}
+
+# ---- interactive shells on a pseudo-terminal --------------------------------
+
+# tty_shell HOST OUT INPUT DONE CMD...: run CMD (an argv, e.g. node_env's
+# env ... iex --remsh N) in HOST's namespace on a pseudo-terminal
+# (script(1), TERM=xterm), output to OUT.  Once OUT shows a shell prompt
+# ("...)N> ", 20 s; not if the shell says it could not connect), type the
+# line INPUT, wait (10 s) until OUT matches the ERE DONE, then quit the
+# local shell through the job-control menu (^G q).  Returns once CMD has
+# ended (it is killed after 40 s).  For erl -remsh and iex --remsh, which
+# need a terminal (IEx ignores --remsh on a pipe).
+tty_shell() {
+	local h=$1 out=$2 input=$3 done=$4 fifo pid fd cmd i
+	shift 4
+	cmd=$(printf '%q ' "$@")
+	fifo=$(mktemp -u "$DG_WORK/tty.XXXXXX")
+	mkfifo -m 0600 "$fifo"
+	: >"$out"
+	# (ip netns exec and timeout exec: $! stays the PID of the program)
+	ip netns exec "$(ns_of "$h")" timeout -k 2 40 script -q -e -c "$cmd" \
+	    /dev/null <"$fifo" >>"$out" 2>&1 &
+	pid=$!
+	DG_PIDS+=("$pid")
+	exec {fd}>"$fifo"
+	for ((i = 0; i < 100; i++)); do
+		pid_alive "$pid" || break
+		grep -Eq '\)[0-9]+> ' "$out" && break
+		grep -Eq 'Could not (connect|find)|Shell process terminated' \
+		    "$out" && break
+		sleep 0.2
+	done
+	if pid_alive "$pid" && grep -Eq '\)[0-9]+> ' "$out"; then
+		# (subshells: a write to a closed terminal is a SIGPIPE)
+		(printf '%s\r' "$input" >&"$fd") 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			grep -Eq -- "$done" "$out" && break
+			pid_alive "$pid" || break
+			sleep 0.2
+		done
+	fi
+	# ^G opens the job-control menu, q quits the local node only.
+	(printf '\a' >&"$fd"; sleep 0.5; printf 'q\r' >&"$fd") 2>/dev/null || true
+	exec {fd}>&-
+	for ((i = 0; i < 50; i++)); do
+		pid_alive "$pid" || break
+		sleep 0.2
+	done
+	stop_pids 5 TERM "$pid"
+	rm -f -- "$fifo"
+}
+
+# ==== native TLS nodes, plain hosts, bastions (scenarios 20-29) ==============
+#
+# Hosts without distgate run a real epmd bound to their wire address (plus
+# loopback) and nodes that listen on that address: native ones with
+# -proto_dist inet_tls (an ssl_dist_optfile per host), plain ones with
+# inet_tcp.  Their inetrc maps every host of ns_setup to its wire address
+# (hosts behind distgate answer there through public_epmd).
+
+declare -A DG_EPMD_PID=()	# host -> real epmd PID (epmd_start)
+
+# pki_leaf HOST: HOST.crt/HOST.key from the run's CA (SAN HOST.test and
+# HOST, serverAuth + clientAuth), for hosts that pki_setup did not cover
+# (hostD...).  Does nothing when the certificate exists.
+pki_leaf() {
+	local h=$1
+	pki_setup
+	[ -e "$DG_PKI/$h.crt" ] && return 0
+	(umask 077 && openssl req -x509 -new -newkey ec \
+	    -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj "/CN=$h.test" -CA "$DG_PKI/ca.crt" -CAkey "$DG_PKI/ca.key" \
+	    -keyout "$DG_PKI/$h.key" -out "$DG_PKI/$h.crt" \
+	    -addext "basicConstraints=critical,CA:FALSE" \
+	    -addext "keyUsage=critical,digitalSignature" \
+	    -addext "extendedKeyUsage=serverAuth,clientAuth" \
+	    -addext "subjectAltName=DNS:$h.test,DNS:$h") 2>/dev/null ||
+		fail "pki_leaf: openssl could not make $h's certificate"
+	chmod 0644 "$DG_PKI/$h.crt"
+}
+
+# ip_tuple HOST: HOST's wire address as an Erlang tuple ({10,77,0,3}).
+ip_tuple() { echo "{${DG_NET//./,},$(host_index "$1")}"; }
+
+# wire_host HOST: make HOST a host without distgate: its inetrc maps every
+# host of ns_setup to its wire address, and a real epmd runs there on
+# HOST's address and loopback (log: epmd-HOST.log); waits (10 s) until it
+# listens.
+wire_host() {
+	local h=$1 log=$DG_LOGDIR/epmd-$1.log
+	plain_inetrc "$h" >"$(inetrc_of "$h")"
+	echo "### lib.sh: start $(date -u +%FT%TZ) epmd on $h" >>"$log"
+	spawn "$log" "$h" env DG_RUN_TAG="$DG_TAG" \
+	    ERL_EPMD_ADDRESS="$(host_ip "$h")" epmd
+	DG_EPMD_PID[$h]=$DG_LAST_PID
+	wait_for 10 listening "$h" 4369 || fail "epmd on $h did not start"
+}
+
+# dist_optfile HOST [CERT]: write the ssl_dist_optfile of native nodes on
+# HOST presenting certificate CERT (default HOST's; e.g. rogue) and print
+# its path.  Both sides verify the other against the cluster CA; a client
+# checks the server's certificate against the host part of the node name
+# it dials (OTP 25 sends it as SNI and checks it by default).  Options in
+# $DG_DIST_OPTS (Erlang terms, e.g. "{versions, ['tlsv1.3']}") go into
+# both lists; DG_DIST_RENEG=0 leaves out {secure_renegotiate, true}
+# (a TLS 1.2 option, which OTP refuses together with versions
+# ['tlsv1.3']).
+dist_optfile() {
+	local h=$1 cert=${2:-$1} f reneg=""
+	f=$DG_LOGDIR/ssl_dist-$h-$cert.conf
+	local files="{certfile, \"$DG_PKI/$cert.crt\"}, {keyfile, \"$DG_PKI/$cert.key\"},
+	    {cacertfile, \"$DG_PKI/ca.crt\"}${DG_DIST_OPTS:+, $DG_DIST_OPTS}"
+	[ "${DG_DIST_RENEG:-1}" = 1 ] && reneg=", {secure_renegotiate, true}"
+	cat >"$f" <<-OPTS
+	[{server, [$files,
+	    {verify, verify_peer}, {fail_if_no_peer_cert, true}$reneg]},
+	 {client, [$files,
+	    {verify, verify_peer}$reneg]}].
+	OPTS
+	echo "$f"
+}
+
+# wire_cmd HOST NAME tls|tcp HIDDEN [CERT]: prints (one per line) the argv
+# of node NAME@HOST.test on a host without distgate, listening on HOST's
+# wire address: tls a native inet_tls_dist node with CERT (dist_optfile),
+# tcp a plain inet_tcp_dist node.
+wire_cmd() {
+	local h=$1 n=$2 proto=$3 hidden=$4 cert=${5:-$1} opt
+	node_env "$h" "$n"
+	printf '%s\n' unshare --uts sh -c 'hostname "$1"; cd "$HOME"; shift; exec "$@"' \
+	    sh "$h" erl -name "$n@$h.test" -start_epmd false \
+	    -kernel inet_dist_use_interface "$(ip_tuple "$h")"
+	if [ "$proto" = tls ]; then
+		opt=$(dist_optfile "$h" "$cert")
+		printf '%s\n' -proto_dist inet_tls -ssl_dist_optfile "$opt"
+	fi
+	[ "$hidden" = 1 ] && echo -hidden
+	echo -noshell
+}
+
+# wire_start [--tcp] [--cert CERT] HOST NAME [CODE]: start a long-lived
+# native TLS node (plain inet_tcp with --tcp) NAME@HOST.test on a wire_host
+# (log: node-NAME@HOST.log), evaluating the Erlang CODE; waits (20 s) until
+# it is registered with HOST's epmd.
+wire_start() {
+	local proto=tls cert="" h n code log argv=() i
+	while :; do
+		case $1 in
+		--tcp) proto=tcp; shift;;
+		--cert) cert=$2; shift 2;;
+		*) break;;
+		esac
+	done
+	h=$1 n=$2 code=${3:-}
+	log=$DG_LOGDIR/node-$n@$h.log
+	mapfile -t argv < <(wire_cmd "$h" "$n" "$proto" 0 "$cert")
+	[ -n "$code" ] && argv+=(-eval "$code")
+	echo "### lib.sh: start $(date -u +%FT%TZ) $n on $h ($proto)" >>"$log"
+	spawn "$log" "$h" "${argv[@]}"
+	DG_NODE_PID[$h/$n]=$DG_LAST_PID
+	for ((i = 0; i < 100; i++)); do
+		pid_alive "$DG_LAST_PID" || {
+			tail -n 20 "$log" >&2
+			fail "node $n on $h exited during start-up"
+		}
+		node_registered "$h" "$n" && return 0
+		sleep 0.2
+	done
+	tail -n 20 "$log" >&2
+	fail "node $n on $h not registered after 20 s"
+}
+
+# wire_eval [--tcp] [--cert CERT] [--hidden] [--target NODE] [--timeout
+# SECS] HOST NAME CODE: node_eval for a short-lived native TLS node (plain
+# with --tcp) NAME@HOST.test on a wire_host.
+wire_eval() {
+	local proto=tls cert="" hidden=0 target="" secs=30 h n code log argv=() out
+	while :; do
+		case $1 in
+		--tcp) proto=tcp; shift;;
+		--cert) cert=$2; shift 2;;
+		--hidden) hidden=1; shift;;
+		--target) target=$2; shift 2;;
+		--timeout) secs=$2; shift 2;;
+		*) break;;
+		esac
+	done
+	h=$1 n=$2 code=$3
+	DG_EVALS=$((DG_EVALS + 1))
+	log=$DG_LOGDIR/eval-$(printf %02d "$DG_EVALS")-$n@$h.log
+	mapfile -t argv < <(wire_cmd "$h" "$n" "$proto" "$hidden" "$cert")
+	argv=("${argv[@]:0:2}" "DG_CODE=$code" "${argv[@]:2}")
+	[ -n "$target" ] && argv=("${argv[@]:0:2}" "DG_TARGET=$target" "${argv[@]:2}")
+	argv+=(-eval "$DG_ERL_WRAPPER")
+	printf '### lib.sh: %s on %s (%s)%s:\n%s\n' "$n" "$h" "$proto" \
+	    "${target:+ (rpc to $target)}" "$code" >"$log"
+	in_ns "$h" timeout --foreground -k 5 "$secs" "${argv[@]}" </dev/null >>"$log" 2>&1 || true
+	out=$(sed -n 's/^DGRESULT //p' "$log")
+	if [ -z "$out" ]; then
+		echo "--- $log:" >&2
+		tail -n 20 "$log" >&2
+		echo "wire_eval $n on $h: no result" >&2
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
+# wire_rpc [--tcp] HOST NODE CODE: evaluate Erlang CODE on the running NODE
+# of a wire_host from a hidden control node there (native TLS, or plain
+# with --tcp); print the result.
+wire_rpc() {
+	local proto=()
+	if [ "$1" = --tcp ]; then proto=(--tcp); shift; fi
+	DG_RPCS=$((${DG_RPCS:-0} + 1))
+	wire_eval "${proto[@]}" --hidden --target "$2" "$1" "ctl$DG_RPCS" "$3"
+}
+
+# peer_native HOST [LINE...]: the lines of a [peer HOST] of kind native
+# (its epmd at HOST's wire address, identity HOST.test) plus LINEs, for
+# gw_start (with --peers naming the other peers).
+peer_native() {
+	local h=$1
+	shift
+	printf '%s\n' "[peer $h]" "kind = native" "address = $(host_ip "$h")" \
+	    "hostnames = $h $h.test" "identity = $h.test" "$@"
+}
+
+# peer_plain HOST [LINE...]: the lines of a [peer HOST] of kind plain (its
+# epmd at HOST's wire address) plus LINEs.
+peer_plain() {
+	local h=$1
+	shift
+	printf '%s\n' "[peer $h]" "kind = plain" "address = $(host_ip "$h")" \
+	    "hostnames = $h $h.test" "$@"
+}
+
+# peer_gateway HOST [LINE...]: the lines of a [peer HOST] running distgate
+# (as gw_config writes them) plus LINEs.
+peer_gateway() {
+	local h=$1
+	shift
+	printf '%s\n' "[peer $h]" "address = $(host_ip "$h"):$DG_TLS_PORT" \
+	    "hostnames = $h $h.test" "identity = $h.test" "$@"
+}
+
+# peer_via HOST BASTION [LINE...]: the lines of a [peer HOST] reached
+# through the peer BASTION, plus LINEs.
+peer_via() {
+	local h=$1 b=$2
+	shift 2
+	printf '%s\n' "[peer $h]" "via = $b" "hostnames = $h $h.test" "$@"
+}
+
+# ---- raw EPMD requests --------------------------------------------------------
+
+# epmd_port_please HOST ADDR NAME [PORT]: from HOST, ask the EPMD at
+# ADDR:PORT (4369) for NAME (PORT_PLEASE2); prints the port, "none" when
+# the answer is "not found", or "closed"/"bad:HEX" for anything else.
+epmd_port_please() {
+	local h=$1 a=$2 n=$3 p=${4:-4369} len hex rc=0
+	len=$((${#n} + 1))
+	hex=$(raw_send "$h" "$a" "$p" "$(printf '\\x%02x\\x%02x' $((len >> 8)) $((len & 255)))z$n" 3) || rc=$?
+	[ "$rc" -eq 2 ] && { echo "connect_failed"; return 0; }
+	case $hex in
+	"77 00 "*) set -- $hex; echo $((16#$3 * 256 + 16#$4));;
+	"77 "??*) echo none;;
+	"") echo closed;;
+	*) echo "bad:$hex";;
+	esac
+}
+
+# epmd_names HOST ADDR [PORT]: from HOST, send NAMES to the EPMD at
+# ADDR:PORT; prints the text after the 4-byte port ("name b1 at port N"
+# lines, "" when none), or "closed" when nothing came back.
+epmd_names() {
+	local hex
+	hex=$(raw_send "$1" "$2" "${3:-4369}" '\x00\x01n' 3) || true
+	[ -n "$hex" ] || { echo closed; return 0; }
+	hex=$(echo "$hex" | cut -d ' ' -f 5-)
+	[ -n "$hex" ] || return 0
+	printf '%b' "$(printf '%s' "$hex" | tr -cd '0-9a-f' | sed -E 's/(..)/\\x\1/g')"
+}
+
+# epmd_alive2 HOST ADDR NAME [PORT]: from HOST, try to register NAME (port
+# 5555) with the EPMD at ADDR:PORT; prints the reply as hex ("" when the
+# connection was closed without one).
+epmd_alive2() {
+	local n=$3 len
+	len=$((13 + ${#n}))
+	raw_send "$1" "$2" "${4:-4369}" "$(printf '\\x%02x\\x%02x' $((len >> 8)) $((len & 255)))x\\x15\\xb3M\\x00\\x00\\x06\\x00\\x05$(printf '\\x%02x\\x%02x' 0 ${#n})$n\\x00\\x00" 3 || true
+}
+
+# ---- firewall inside a namespace ------------------------------------------------
+
+# only_from HOST ADDR...: nftables in HOST's namespace refuses (TCP reset,
+# else drop) every packet on eth0 whose source is none of ADDRs.
+only_from() {
+	local h=$1 set
+	shift
+	command -v nft >/dev/null || skip "nft (nftables) not installed"
+	set=$(printf '%s, ' "$@")
+	set=${set%, }
+	in_ns "$h" nft -f - <<-NFT || fail "only_from $h: nft failed"
+	table inet dg_only_from {
+		chain input {
+			type filter hook input priority 0; policy accept;
+			iifname "eth0" ip saddr != { $set } meta l4proto tcp reject with tcp reset
+			iifname "eth0" ip saddr != { $set } drop
+		}
+	}
+	NFT
+}
+
+# gw_req_hex TYPE NAME: a gateway-protocol request (version 1) of TYPE
+# (01 RESOLVE, 02 ROUTE) for NAME, as hex bytes for tls_request.
+gw_req_hex() {
+	local len=${#2}
+	printf '44 47 01 %s %02x %02x' "$1" $((len >> 8)) $((len & 255))
+	printf '%s' "$2" | od -An -v -tx1 | tr -s ' \n' ' '
+	echo
 }

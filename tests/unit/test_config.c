@@ -1,7 +1,8 @@
 /*
  * test_config.c — config_load(): a good file with exact values and
  * defaults, one failing file per validation rule with its exact
- * "file:line: key: reason", relative paths, alias assignment, the value
+ * "file:line: key: reason", relative paths, alias assignment, kinds of
+ * peer, via and reach, [node] tls_port, the public EPMD keys, the value
  * parsers, proxy.ini.example (loads; its commented defaults are the real
  * ones; it and docs/configuration.md name every key), and fuzz loops over
  * generated and mutated files.  Files live in a mkdtemp() directory that
@@ -205,6 +206,12 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->lockout_window_ms, 60000);
 	assert_int_equal(c->lockout_ban_ms, 300000);
 	assert_null(c->audit_file);
+	assert_int_equal(c->public_epmd.len, 0);
+	assert_int_equal(c->public_names, 0);
+	assert_int_equal(c->public_port_lo, 0);
+	assert_int_equal(c->public_port_hi, 0);
+	assert_int_equal(c->public_min_version, TLS1_2_VERSION);
+	assert_null(c->state_file);
 	assert_null(c->crl);
 	assert_int_equal(c->min_version, TLS1_3_VERSION);
 	assert_int_equal(c->nnodes, 0);
@@ -706,8 +713,8 @@ test_peers(void **state)
 	    GW TLS, ":3: hostnames: \"hostA\" is already a host name of"
 	    " [gateway]");
 	load_err(t, GW TLS "[peer b]\naddress = 10.0.0.2\n",
-	    ":8: address: \"10.0.0.2\" is not HOST:PORT ([ADDR]:PORT for IPv6)"
-	    " with PORT 1..65535");
+	    ":8: address: \"10.0.0.2\" has no port (HOST alone is for kind"
+	    " native or plain)");
 	load_err(t, GW TLS "[peer b]\naddress = 10.0.0.2:65536\n",
 	    ":8: address: \"10.0.0.2:65536\" is not HOST:PORT ([ADDR]:PORT for"
 	    " IPv6) with PORT 1..65535");
@@ -858,6 +865,50 @@ test_value_parsers(void **state)
 }
 
 static void
+test_port_range(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		unsigned lo, hi;
+	} cases[] = {
+		{ "1-1", 0, 1, 1 }, { "4400-4499", 0, 4400, 4499 },
+		{ "1-65535", 0, 1, 65535 }, { "007-8", 0, 7, 8 },
+		{ "0-1", -1, 0, 0 }, { "2-1", -1, 0, 0 }, { "1-65536", -1, 0, 0 },
+		{ "1", -1, 0, 0 }, { "1-", -1, 0, 0 }, { "-1", -1, 0, 0 },
+		{ "1--2", -1, 0, 0 }, { "1-2-3", -1, 0, 0 }, { " 1-2", -1, 0, 0 },
+		{ "1-2 ", -1, 0, 0 }, { "1:2", -1, 0, 0 }, { "", -1, 0, 0 },
+		{ "+1-2", -1, 0, 0 }, { "99999999999999999999-1", -1, 0, 0 },
+	};
+	struct config_sockaddr sa;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint16_t lo = 77, hi = 77;
+		int rc = config_parse_port_range(cases[i].s, &lo, &hi);
+
+		if (rc != cases[i].rc || lo != (rc == 0 ? cases[i].lo : 77) ||
+		    hi != (rc == 0 ? cases[i].hi : 77))
+			fail_msg("\"%s\": rc %d %u-%u", cases[i].s, rc, lo, hi);
+	}
+	assert_int_equal(config_parse_ip("10.1.2.3", &sa), 0);
+	assert_int_equal(config_sockaddr_port(&sa), 0);
+	config_sockaddr_set_port(&sa, 4369);
+	assert_int_equal(config_sockaddr_port(&sa), 4369);
+	assert_int_equal(config_parse_ip("::2", &sa), 0);
+	config_sockaddr_set_port(&sa, 65535);
+	assert_int_equal(config_sockaddr_port(&sa), 65535);
+	memset(&sa, 0, sizeof(sa));
+	assert_int_equal(config_sockaddr_port(&sa), 0);
+	assert_string_equal(config_peer_kind_name(PEER_KIND_GATEWAY),
+	    "gateway");
+	assert_string_equal(config_peer_kind_name(PEER_KIND_NATIVE), "native");
+	assert_string_equal(config_peer_kind_name(PEER_KIND_PLAIN), "plain");
+	assert_string_equal(config_peer_kind_name(3), "?");
+	assert_string_equal(config_peer_kind_name(-1), "?");
+}
+
+static void
 test_access(void **state)
 {
 	struct tmp *t = *state;
@@ -944,9 +995,9 @@ test_node_sections(void **state)
 	load_err(t, text, want);
 
 	load_err(t, GW TLS "[node b1]\n",
-	    ":7: [node b1]: missing required key cookie_file");
+	    ":7: [node b1]: needs cookie_file or tls_port");
 	load_err(t, "[node b1]\n" GW TLS,
-	    ":1: [node b1]: missing required key cookie_file");
+	    ":1: [node b1]: needs cookie_file or tls_port");
 	load_err(t, GW TLS "[node b1]\ncookie_file =\n",
 	    ":8: cookie_file: empty value");
 	load_err(t, GW TLS "[node b1]\ncookie_file = b1.cookie\n[node b1]\n",
@@ -1095,6 +1146,350 @@ test_lockout_audit(void **state)
 }
 
 static void
+test_peer_kinds(void **state)
+{
+	struct tmp *t = *state;
+	const struct config_peer *p;
+	char b[80];
+
+	/* Lines 7-9 p1, 10-14 n1, 15-18 n2, 19-22 pl. */
+	load_ok(t, GW TLS PEER("p1", "")
+	    "[peer n1]\nkind = native\naddress = 10.0.0.3\nhostnames = n1\n"
+	    "min_version = 1.3\n"
+	    "[peer n2]\naddress = [::1]\nkind = native\nhostnames = n2\n"
+	    "[peer pl]\nkind = plain\naddress = 10.0.0.5:4400\n"
+	    "hostnames = pl\n");
+	assert_int_equal(t->cfg->npeers, 4);
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->kind, PEER_KIND_GATEWAY);
+	assert_null(p->via);
+	assert_int_equal(p->via_idx, -1);
+	assert_null(p->reach);
+	assert_int_equal(p->nreach, 0);
+	assert_int_equal(p->min_version, TLS1_3_VERSION);
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.0.0.9:4370");
+	p = &t->cfg->peers[1];
+	assert_int_equal(p->kind, PEER_KIND_NATIVE);
+	assert_string_equal(p->address, "10.0.0.3");
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.0.0.3:4369");
+	assert_int_equal(p->min_version, TLS1_3_VERSION);
+	assert_int_equal(p->via_idx, -1);
+	assert_string_equal(p->identity, "n1");
+	p = &t->cfg->peers[2];
+	assert_int_equal(p->kind, PEER_KIND_NATIVE);
+	assert_string_equal(p->address, "[::1]");
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "[::1]:4369");
+	assert_int_equal(p->min_version, TLS1_2_VERSION);
+	p = &t->cfg->peers[3];
+	assert_int_equal(p->kind, PEER_KIND_PLAIN);
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.0.0.5:4400");
+	assert_int_equal(p->min_version, TLS1_3_VERSION);
+	assert_string_equal(p->identity, "pl");
+	assert_string_equal(alias(p, b), "127.0.1.4");
+
+	/* epmd_port and [tls] min_version apply whatever the order. */
+	load_ok(t, "[peer n1]\nkind = native\naddress = 10.0.0.3\n"
+	    "hostnames = n1\n[peer g]\naddress = 10.0.0.4:1\nhostnames = g\n"
+	    "[peer pl]\nkind = plain\naddress = localhost\nhostnames = pl\n"
+	    "[gateway]\nhostnames = hostA\nepmd_port = 5000\n" TLS
+	    "min_version = 1.2\n");
+	assert_string_equal(ntop(&t->cfg->peers[0].addr, b, sizeof(b)),
+	    "10.0.0.3:5000");
+	assert_int_equal(t->cfg->peers[0].min_version, TLS1_2_VERSION);
+	assert_int_equal(t->cfg->peers[1].min_version, TLS1_2_VERSION);
+	assert_true(strcmp(ntop(&t->cfg->peers[2].addr, b, sizeof(b)),
+	    "127.0.0.1:5000") == 0 || strcmp(b, "[::1]:5000") == 0);
+	assert_int_equal(t->cfg->peers[2].min_version, TLS1_2_VERSION);
+
+	load_err(t, GW TLS PEER("b", "kind = Native\n"),
+	    ":10: kind: \"Native\" is not gateway, native or plain");
+	load_err(t, GW TLS PEER("b", "kind =\n"), ":10: kind: empty value");
+	load_err(t, GW TLS PEER("b", "kind = plain\nkind = native\n"),
+	    ":11: kind: duplicate key (first at line 10)");
+	load_err(t, GW TLS "[peer b]\naddress = [::1]\nkind = gateway\n"
+	    "hostnames = b\n", ":8: address: \"[::1]\" has no port (HOST alone"
+	    " is for kind native or plain)");
+	load_err(t, GW TLS "[peer b]\nkind = native\naddress = 10.0.0.2:\n",
+	    ":9: address: \"10.0.0.2:\" is not HOST:PORT ([ADDR]:PORT for"
+	    " IPv6) with PORT 1..65535");
+	load_err(t, GW TLS "[peer b]\nkind = native\naddress = ::1\n",
+	    ":9: address: \"::1\" is not HOST:PORT ([ADDR]:PORT for IPv6) with"
+	    " PORT 1..65535");
+	load_err(t, GW TLS "[peer b]\nkind = native\naddress = []\n",
+	    ":9: address: invalid host \"[]\"");
+	load_err(t, GW TLS "[peer b]\nkind = native\naddress = []:1\n",
+	    ":9: address: \"[]:1\" is not HOST:PORT ([ADDR]:PORT for IPv6) with"
+	    " PORT 1..65535");
+	load_err(t, GW TLS "[peer b]\nkind = plain\naddress = bad!host\n",
+	    ":9: address: invalid host \"bad!host\"");
+	load_err(t, GW TLS PEER("b", "min_version = 1.1\n"),
+	    ":10: min_version: \"1.1\" is not 1.2 or 1.3");
+}
+
+#define VPEER(n, via, extra)	"[peer " n "]\nvia = " via "\n" \
+				"hostnames = " n "\n" extra
+
+static void
+test_via(void **state)
+{
+	struct tmp *t = *state;
+	const struct config_peer *p, *v;
+	char b[80];
+
+	/* Lines 7-9 j, 10-13 hostB, 14-18 k, 19-21 p. */
+	load_ok(t, GW TLS VPEER("j", "HOSTB", "")
+	    "[peer hostB]\naddress = 10.77.0.2:4370\nhostnames = hostB\n"
+	    "identity = gw-b\n"
+	    "[peer k]\nhostnames = k k.test\nvia = hostB\nidentity = own-k\n"
+	    "nodes = app@k\n" PEER("p", ""));
+	assert_int_equal(t->cfg->npeers, 4);
+	v = &t->cfg->peers[1];
+	assert_null(v->via);
+	assert_int_equal(v->via_idx, -1);
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->kind, PEER_KIND_GATEWAY);
+	assert_string_equal(p->via, "hostB");
+	assert_int_equal(p->via_idx, 1);
+	assert_string_equal(p->address, "10.77.0.2:4370");
+	assert_ptr_not_equal(p->address, v->address);
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.77.0.2:4370");
+	assert_string_equal(p->identity, "gw-b");
+	assert_ptr_not_equal(p->identity, v->identity);
+	assert_int_equal(p->nnodes, 1);
+	assert_string_equal(p->nodes[0], "*@j");
+	assert_string_equal(alias(p, b), "127.0.1.1");
+	assert_int_equal(p->min_version, TLS1_3_VERSION);
+	p = &t->cfg->peers[2];
+	assert_string_equal(p->via, "hostB");
+	assert_int_equal(p->via_idx, 1);
+	assert_string_equal(p->identity, "own-k");
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.77.0.2:4370");
+	assert_int_equal(p->nnodes, 1);
+	assert_string_equal(p->nodes[0], "app@k");
+	assert_int_equal(t->cfg->peers[3].via_idx, -1);
+	/* The via peer's default identity is its NAME. */
+	load_ok(t, GW TLS PEER("b", "") VPEER("j", "b", ""));
+	assert_string_equal(t->cfg->peers[1].identity, "b");
+	assert_int_equal(t->cfg->peers[1].via_idx, 0);
+
+	load_err(t, GW TLS VPEER("j", "nope", ""),
+	    ":8: via: no [peer nope] in this file");
+	load_err(t, GW TLS VPEER("j", LABEL64, ""),
+	    ":8: via: no [peer " LABEL64 "] in this file");
+	load_err(t, GW TLS VPEER("j", "J", ""),
+	    ":8: via: [peer j] cannot be reached through itself");
+	load_err(t, GW TLS "[peer j]\nkind = plain\nvia = b\nhostnames = j\n"
+	    PEER("b", ""), ":9: via: a kind plain peer cannot have via (only"
+	    " kind gateway)");
+	load_err(t, GW TLS PEER("j", "via = b\n") PEER("b", ""), ":10: via: a"
+	    " peer with via uses the address of [peer b]; remove address");
+	load_err(t, GW TLS VPEER("j", "n", "") "[peer n]\nkind = native\n"
+	    "address = 10.0.0.3\nhostnames = n\n", ":8: via: [peer n] is kind"
+	    " native; via must name a kind gateway peer");
+	load_err(t, GW TLS PEER("b", "") VPEER("j", "b", "")
+	    VPEER("k", "j", ""), ":14: via: [peer j] has via itself; via must"
+	    " name a peer reached directly");
+	load_err(t, GW TLS VPEER("j", "a/b", ""), ":8: via: invalid peer name"
+	    " \"a/b\" (at most 64 letters, digits, '-', '.', '_')");
+	load_err(t, GW TLS VPEER("j", "a b", ""), ":8: via: invalid peer name"
+	    " \"a b\" (at most 64 letters, digits, '-', '.', '_')");
+	load_err(t, GW TLS VPEER("j", LABEL64 "a", ""), ":8: via: invalid peer"
+	    " name \"" LABEL64 "a\" (at most 64 letters, digits, '-', '.',"
+	    " '_')");
+	load_err(t, GW TLS "[peer j]\nvia =\n", ":8: via: empty value");
+	load_err(t, GW TLS "[peer j]\nvia = b\n" PEER("b", ""),
+	    ":7: [peer j]: missing required key hostnames");
+	/* The via peer itself still needs its address. */
+	load_err(t, GW TLS VPEER("j", "b", "") "[peer b]\nhostnames = b\n",
+	    ":10: [peer b]: missing required key address");
+	load_err(t, GW TLS PEER("b", "") VPEER("j", "b", "hostnames = x\n"),
+	    ":13: hostnames: duplicate key (first at line 12)");
+}
+
+static void
+test_reach(void **state)
+{
+	struct tmp *t = *state;
+	const struct config_peer *p;
+
+	/* Lines 7-10 b, 11-14 hostI, 15-17 hostJ. */
+	load_ok(t, GW TLS PEER("b", "reach = HOSTI, hostJ\n")
+	    PEER("hostI", "kind = plain\n") PEER("hostJ", ""));
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->nreach, 2);
+	assert_string_equal(p->reach[0], "hostI");
+	assert_string_equal(p->reach[1], "hostJ");
+	assert_null(t->cfg->peers[1].reach);
+	assert_int_equal(t->cfg->peers[1].nreach, 0);
+	load_ok(t, GW TLS PEER("a", "") PEER("b", "reach = a\n"));
+	assert_int_equal(t->cfg->peers[1].nreach, 1);
+	assert_string_equal(t->cfg->peers[1].reach[0], "a");
+
+	load_err(t, GW TLS PEER("b", "reach = x\n"),
+	    ":10: reach: no [peer x] in this file");
+	load_err(t, GW TLS PEER("b", "reach = B\n"),
+	    ":10: reach: [peer b] cannot reach itself");
+	load_err(t, GW TLS PEER("b", "reach = c C\n") PEER("c", ""),
+	    ":10: reach: \"C\" listed twice");
+	load_err(t, GW TLS PEER("b", "reach = c a/b\n"), ":10: reach: invalid"
+	    " peer name \"a/b\" (at most 64 letters, digits, '-', '.', '_')");
+	load_err(t, GW TLS PEER("b", "reach = , ,\n"), ":10: reach: empty"
+	    " list");
+	load_err(t, GW TLS PEER("b", "reach =\n"), ":10: reach: empty value");
+}
+
+static void
+test_node_ports(void **state)
+{
+	struct tmp *t = *state;
+
+	put(t, "c", "COOKIE\n", 0600);
+	load_ok(t, GW TLS "[node a]\ntls_port = 4400\n[node b]\n"
+	    "tls_port = 65535\ncookie_file = c\n[node c]\ncookie_file = c\n");
+	assert_int_equal(t->cfg->nnodes, 3);
+	assert_int_equal(t->cfg->nodes[0].tls_port, 4400);
+	assert_null(t->cfg->nodes[0].cookie_file);
+	assert_int_equal(t->cfg->nodes[1].tls_port, 65535);
+	assert_path(t, t->cfg->nodes[1].cookie_file, "c");
+	assert_int_equal(t->cfg->nodes[2].tls_port, 0);
+	assert_path(t, t->cfg->nodes[2].cookie_file, "c");
+	/* Only what is in use is refused: 4369 is free when epmd_port is
+	   not. */
+	load_ok(t, GW "epmd_port = 5000\nlisten = 0.0.0.0:5001\n" TLS
+	    "[node a]\ntls_port = 4369\n[node b]\ntls_port = 4370\n");
+	assert_int_equal(t->cfg->nodes[1].tls_port, 4370);
+
+	load_err(t, GW TLS "[node a]\ntls_port = 0\n",
+	    ":8: tls_port: \"0\" is not a port number 1..65535");
+	load_err(t, GW TLS "[node a]\ntls_port = 65536\n",
+	    ":8: tls_port: \"65536\" is not a port number 1..65535");
+	load_err(t, GW TLS "[node a]\ntls_port =\n", ":8: tls_port: empty"
+	    " value");
+	load_err(t, GW TLS "[node a]\ntls_port = 4400\n[node b]\n"
+	    "tls_port = 4400\n",
+	    ":10: tls_port: 4400 is already the tls_port of [node a]");
+	load_err(t, GW TLS "[node a]\ntls_port = 4369\n",
+	    ":8: tls_port: 4369 is epmd_port");
+	load_err(t, "[node a]\ntls_port = 5000\n" GW "epmd_port = 5000\n" TLS,
+	    ":2: tls_port: 5000 is epmd_port");
+	load_err(t, GW TLS "[node a]\ntls_port = 4370\n",
+	    ":8: tls_port: 4370 is the port of listen");
+	load_err(t, GW "listen = [::]:4500\n" TLS "[node a]\ntls_port = 4500\n",
+	    ":9: tls_port: 4500 is the port of listen");
+	load_err(t, GW "public_epmd = 10.0.0.1:4380\n" TLS
+	    "[node a]\ntls_port = 4380\n",
+	    ":9: tls_port: 4380 is the port of public_epmd");
+	load_err(t, GW TLS "[node a]\ncookie_file = c\n[node b]\n",
+	    ":9: [node b]: needs cookie_file or tls_port");
+}
+
+static void
+test_public(void **state)
+{
+	struct tmp *t = *state;
+	char b[80], want[512];
+
+	load_ok(t, GW "public_epmd = 10.77.0.1:4369\npublic_names = yes\n"
+	    "public_ports = 4400-4499\npublic_min_version = 1.3\n"
+	    "state_file = ports.state\n" TLS);
+	assert_string_equal(ntop(&t->cfg->public_epmd, b, sizeof(b)),
+	    "10.77.0.1:4369");
+	assert_int_equal(t->cfg->public_names, 1);
+	assert_int_equal(t->cfg->public_port_lo, 4400);
+	assert_int_equal(t->cfg->public_port_hi, 4499);
+	assert_int_equal(t->cfg->public_min_version, TLS1_3_VERSION);
+	assert_path(t, t->cfg->state_file, "ports.state");
+	assert_int_equal(access(t->cfg->state_file, F_OK), -1);
+	load_ok(t, GW "public_epmd = [2001:db8::1]:4369\npublic_ports ="
+	    " 10001-20000\n" TLS);
+	assert_string_equal(ntop(&t->cfg->public_epmd, b, sizeof(b)),
+	    "[2001:db8::1]:4369");
+	assert_int_equal(t->cfg->public_port_lo, 10001);
+	assert_int_equal(t->cfg->public_port_hi, 20000);
+	/* The wildcard address is fine on a port other than epmd_port. */
+	load_ok(t, GW "public_epmd = 0.0.0.0:4371\npublic_ports = 5000-5000\n"
+	    TLS);
+	assert_string_equal(ntop(&t->cfg->public_epmd, b, sizeof(b)),
+	    "0.0.0.0:4371");
+	load_ok(t, GW "public_epmd = 0.0.0.0:4369\nepmd_port = 4368\n"
+	    "public_ports = 5000-5000\n" TLS);
+	/* A [node] tls_port is enough; it may lie inside public_ports. */
+	load_ok(t, GW "public_epmd = 10.0.0.1:4369\n" TLS
+	    "[node a]\ntls_port = 4400\n");
+	load_ok(t, GW "public_epmd = 10.0.0.1:4369\npublic_ports = 4400-4410\n"
+	    TLS "[node a]\ntls_port = 4405\n");
+	/* public_ports alone is harmless; listen elsewhere frees its port. */
+	load_ok(t, GW "public_ports = 4371-4380\n" TLS);
+	load_ok(t, GW "listen = 10.0.0.2:4370\npublic_epmd = 10.0.0.1:4370\n"
+	    "public_ports = 4400-4400\n" TLS);
+	/* Empty values mean unset. */
+	load_ok(t, GW "public_epmd =\npublic_ports =\nstate_file =\n" TLS);
+	assert_defaults(t->cfg);
+
+	load_err(t, GW "public_epmd = 127.0.0.1:4369\n",
+	    ":3: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = 127.1.2.3:5000\n",
+	    ":3: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = [::1]:4369\n",
+	    ":3: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = [::ffff:127.0.0.2]:4369\n",
+	    ":3: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = 0.0.0.0:4369\npublic_ports = 4400-4401\n"
+	    TLS, ":3: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = [::]:4369\npublic_ports = 4400-4401\n"
+	    TLS, ":3: public_epmd: must name this host's external address");
+	load_err(t, "[gateway]\npublic_epmd = 0.0.0.0:5000\nepmd_port = 5000\n"
+	    "hostnames = a\npublic_ports = 4400-4401\n" TLS,
+	    ":2: public_epmd: must name this host's external address");
+	load_err(t, GW "public_epmd = 10.0.0.1:4370\npublic_ports = 4400-4401\n"
+	    TLS, ":3: public_epmd: port 4370 is the port of listen on the same"
+	    " address");
+	load_err(t, GW "listen = 10.0.0.1:4370\npublic_epmd = 10.0.0.1:4370\n"
+	    "public_ports = 4400-4401\n" TLS, ":4: public_epmd: port 4370 is"
+	    " the port of listen on the same address");
+	load_err(t, GW "public_epmd = myhost:4369\n", ":3: public_epmd:"
+	    " \"myhost:4369\" is not ADDR:PORT with a numeric ADDR ([ADDR]:PORT"
+	    " for IPv6) and PORT 1..65535");
+	load_err(t, GW "public_epmd = 10.0.0.1\n", ":3: public_epmd:"
+	    " \"10.0.0.1\" is not ADDR:PORT with a numeric ADDR ([ADDR]:PORT"
+	    " for IPv6) and PORT 1..65535");
+	load_err(t, GW "public_epmd = 10.0.0.1:4369\n" TLS,
+	    ":3: public_epmd: needs public_ports or a [node] tls_port");
+	put(t, "c", "COOKIE\n", 0600);
+	load_err(t, GW "public_epmd = 10.0.0.1:4369\n" TLS
+	    "[node a]\ncookie_file = c\n",
+	    ":3: public_epmd: needs public_ports or a [node] tls_port");
+	load_err(t, GW "public_ports = 4400\n", ":3: public_ports: \"4400\" is"
+	    " not LO-HI with ports 1..65535 and LO <= HI");
+	load_err(t, GW "public_ports = 4500-4400\n", ":3: public_ports:"
+	    " \"4500-4400\" is not LO-HI with ports 1..65535 and LO <= HI");
+	load_err(t, GW "public_ports = 0-10\n", ":3: public_ports: \"0-10\" is"
+	    " not LO-HI with ports 1..65535 and LO <= HI");
+	load_err(t, GW "public_ports = 1-65536\n", ":3: public_ports:"
+	    " \"1-65536\" is not LO-HI with ports 1..65535 and LO <= HI");
+	load_err(t, GW "public_ports = 1 - 2\n", ":3: public_ports: \"1 - 2\""
+	    " is not LO-HI with ports 1..65535 and LO <= HI");
+	load_err(t, GW "public_ports = 1-10001\n",
+	    ":3: public_ports: 1-10001 holds 10001 ports (at most 10000)");
+	load_err(t, GW "public_ports = 4300-4399\n" TLS,
+	    ":3: public_ports: 4300-4399 holds epmd_port 4369");
+	load_err(t, GW "public_ports = 4370-4380\n" TLS,
+	    ":3: public_ports: 4370-4380 holds port 4370 of listen");
+	load_err(t, GW "public_epmd = 10.0.0.1:4500\npublic_ports = 4400-4599\n"
+	    TLS, ":4: public_ports: 4400-4599 holds port 4500 of public_epmd");
+	load_err(t, GW "public_names = maybe\n", ":3: public_names: \"maybe\""
+	    " is not yes/no, true/false, on/off or 1/0");
+	load_err(t, GW "public_min_version = 1.0\n",
+	    ":3: public_min_version: \"1.0\" is not 1.2 or 1.3");
+	snprintf(want, sizeof(want), ":3: state_file: %s/nodir/ports.state:"
+	    " directory %s/nodir: No such file or directory", t->dir, t->dir);
+	load_err(t, GW "state_file = nodir/ports.state\n", want);
+	snprintf(want, sizeof(want), ":3: state_file: %s/.: is a directory",
+	    t->dir);
+	load_err(t, GW "state_file = .\n", want);
+}
+
+static void
 test_patterns(void **state)
 {
 	char s[600], **v;
@@ -1212,8 +1607,10 @@ assert_same_list(char **a, size_t na, char **b, size_t nb)
 		assert_string_equal(a[i], b[i]);
 }
 
-/* Compares what the gateway acts on: a peer's local_nodes is compared as
-   the list in effect (its own, else expose). */
+/* Compares what the gateway acts on, where A's settings are defaults: a
+   peer's local_nodes is compared as the list in effect (its own, else
+   expose); optional keys (files, public_epmd, public_ports, reach, [node]
+   sections, further peers) are left to the caller. */
 static void
 assert_same_config(const struct config *a, const struct config *b)
 {
@@ -1251,7 +1648,10 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_string_equal(a->key, b->key);
 	assert_string_equal(a->ca, b->ca);
 	assert_int_equal(a->min_version, b->min_version);
-	assert_int_equal(a->npeers, b->npeers);
+	assert_int_equal(a->public_names, b->public_names);
+	assert_int_equal(a->public_min_version, b->public_min_version);
+	/* B may add peers after A's. */
+	assert_true(a->npeers <= b->npeers);
 	for (size_t i = 0; i < a->npeers; i++) {
 		const struct config_peer *p = &a->peers[i], *q = &b->peers[i];
 
@@ -1266,12 +1666,34 @@ assert_same_config(const struct config *a, const struct config *b)
 		assert_string_equal(p->identity, q->identity);
 		assert_same_list(p->nodes, p->nnodes, q->nodes, q->nnodes);
 		assert_int_equal(p->allow_hidden, q->allow_hidden);
+		assert_int_equal(p->kind, q->kind);
+		assert_int_equal(p->via_idx, q->via_idx);
+		assert_int_equal(p->min_version, q->min_version);
 		assert_same_list(
 		    p->local_nodes ? p->local_nodes : a->expose,
 		    p->local_nodes ? p->nlocal_nodes : a->nexpose,
 		    q->local_nodes ? q->local_nodes : b->expose,
 		    q->local_nodes ? q->nlocal_nodes : b->nexpose);
 	}
+}
+
+/* proxy.ini.example with its absolute directories moved to T's (a new
+   string). */
+static char *
+example_here(const struct tmp *t)
+{
+	static const char *const dirs[] = {
+		"/etc/distgate/", "/var/log/distgate/", "/var/lib/distgate/",
+	};
+	char *text = slurp("proxy.ini.example"), *next, prefix[80];
+
+	snprintf(prefix, sizeof(prefix), "%s/", t->dir);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		next = replace_all(text, dirs[i], prefix);
+		free(text);
+		text = next;
+	}
+	return text;
 }
 
 /* Removes the "; " before every "; key = value" and "; [section]" line
@@ -1298,17 +1720,14 @@ static void
 test_example(void **state)
 {
 	struct tmp *t = *state;
-	char *src = slurp("proxy.ini.example"), *src2, *text, prefix[80], b[80];
+	char *text, b[80];
+	const struct config_peer *p;
 	struct config *c1;
 
 	put(t, "hostA.crt", "C\n", 0644);
 	put(t, "hostA.key", "K\n", 0600);
 	put(t, "ca.crt", "CA\n", 0644);
-	snprintf(prefix, sizeof(prefix), "%s/", t->dir);
-	text = replace_all(src, "/etc/distgate/", prefix);
-	src2 = replace_all(text, "/var/log/distgate/", prefix);
-	free(text);
-	text = src2;
+	text = example_here(t);
 	load_ok(t, text);
 	c1 = t->cfg;
 	t->cfg = NULL;
@@ -1334,6 +1753,11 @@ test_example(void **state)
 	assert_string_equal(c1->peers[0].nodes[1], "*@hostB.test");
 	assert_null(c1->peers[0].local_nodes);
 	assert_null(c1->peers[0].cookie_file);
+	assert_int_equal(c1->peers[0].kind, PEER_KIND_GATEWAY);
+	assert_null(c1->peers[0].via);
+	assert_int_equal(c1->peers[0].via_idx, -1);
+	assert_null(c1->peers[0].reach);
+	assert_int_equal(c1->peers[0].min_version, TLS1_3_VERSION);
 
 	/* Every commented "; key = value" is the default (or, for the
 	   optional files and sections, a valid setting). */
@@ -1353,9 +1777,42 @@ test_example(void **state)
 	assert_int_equal(t->cfg->nnodes, 1);
 	assert_string_equal(t->cfg->nodes[0].name, "b1");
 	assert_path(t, t->cfg->nodes[0].cookie_file, "b1.cookie");
+	assert_int_equal(t->cfg->nodes[0].tls_port, 4390);
+	assert_string_equal(ntop(&t->cfg->public_epmd, b, sizeof(b)),
+	    "10.77.0.1:4369");
+	assert_int_equal(t->cfg->public_port_lo, 4400);
+	assert_int_equal(t->cfg->public_port_hi, 4499);
+	assert_path(t, t->cfg->state_file, "ports.state");
+	/* The optional peers: native hostN, plain hostI (which hostB may
+	   reach through us), hostJ through hostB. */
+	assert_int_equal(t->cfg->npeers, 4);
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->nreach, 1);
+	assert_string_equal(p->reach[0], "hostI");
+	p = &t->cfg->peers[1];
+	assert_string_equal(p->name, "hostN");
+	assert_int_equal(p->kind, PEER_KIND_NATIVE);
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.77.0.3:4369");
+	assert_string_equal(p->identity, "hostN");
+	assert_int_equal(p->min_version, TLS1_2_VERSION);
+	assert_string_equal(alias(p, b), "127.0.1.2");
+	p = &t->cfg->peers[2];
+	assert_string_equal(p->name, "hostI");
+	assert_int_equal(p->kind, PEER_KIND_PLAIN);
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.88.0.5:4369");
+	assert_int_equal(p->via_idx, -1);
+	p = &t->cfg->peers[3];
+	assert_string_equal(p->name, "hostJ");
+	assert_int_equal(p->kind, PEER_KIND_GATEWAY);
+	assert_string_equal(p->via, "hostB");
+	assert_int_equal(p->via_idx, 0);
+	assert_string_equal(p->address, "10.77.0.2:4370");
+	assert_string_equal(ntop(&p->addr, b, sizeof(b)), "10.77.0.2:4370");
+	assert_string_equal(p->identity, "hostB");
+	assert_int_equal(p->nnodes, 1);
+	assert_string_equal(p->nodes[0], "*@hostJ");
 	config_free(c1);
 	free(text);
-	free(src);
 }
 
 /* Finds LINE_START (which begins with '\n') after MARKER and before the
@@ -1382,6 +1839,26 @@ find_in_section(const char *text, const char *marker, const char *stop,
 	return 1;
 }
 
+/* Finds LINE_START in any [SECTION ...] of the example, commented
+   ("; [peer hostN]") or not. */
+static int
+find_in_example(const char *text, const char *section,
+    const char *line_start)
+{
+	char markers[2][64];
+	size_t off, len;
+
+	snprintf(markers[0], sizeof(markers[0]), "\n[%s", section);
+	snprintf(markers[1], sizeof(markers[1]), "\n; [%s", section);
+	for (size_t m = 0; m < 2; m++)
+		for (const char *s = strstr(text, markers[m]); s != NULL;
+		    s = strstr(s + 1, markers[m]))
+			if (find_in_section(s, markers[m], "\n[", "\n; [",
+			    line_start, &off, &len))
+				return 1;
+	return 0;
+}
+
 static void
 test_docs_name_every_key(void **state)
 {
@@ -1395,23 +1872,21 @@ test_docs_name_every_key(void **state)
 		size_t off, len;
 		int commented;
 
-		/* An optional section is shown commented: "; [node b1]". */
+		/* An optional section is shown commented: "; [node b1]".
+		   A key may be shown in any section of its kind (via only
+		   makes sense in a peer of its own). */
 		snprintf(marker, sizeof(marker), "\n[%s", k->section);
 		commented = strstr(example, marker) == NULL;
-		if (commented)
-			snprintf(marker, sizeof(marker), "\n; [%s", k->section);
 		snprintf(want, sizeof(want), "\n%s%s = ", commented ||
 		    k->def != NULL || !(k->flags & CONFIG_KEY_REQUIRED) ?
 		    "; " : "", k->name);
-		if (!find_in_section(example, marker, "\n[", "\n; [", want,
-		    &off, &len))
+		if (!find_in_example(example, k->section, want))
 			fail_msg("proxy.ini.example: no \"%s\" in [%s]",
 			    want + 1, k->section);
 		if (k->def != NULL) {
 			snprintf(want, sizeof(want), "\n; %s = %s\n", k->name,
 			    k->def);
-			if (!find_in_section(example, marker, "\n[", "\n; [",
-			    want, &off, &len))
+			if (!find_in_example(example, k->section, want))
 				fail_msg("proxy.ini.example: [%s] lacks"
 				    " \"%s\"", k->section, want + 1);
 		}
@@ -1469,13 +1944,20 @@ static const char *const fuzz_values[] = {
 	"@b", "x.y", "[ab]", "cookie", "empty.cookie", "open.cookie",
 	"audit.log", "nodir/audit.log", "cert.pem/x", "1000000", "1000001",
 	"3600s", "3601s", "24h", "25h", "999ms",
+	/* kind, via, reach, tls_port, public_* and state_file */
+	"gateway", "native", "plain", "Native", "hostB", "HOSTB", "q1", "q2",
+	"p1 p2", "q1, q2", "q1 Q1", "4400", "4369-4370", "4400-4499",
+	"4400-4400", "1-10000", "1-10001", "4499-4400", "0-1", "4400-",
+	"10.77.0.1:4369", "0.0.0.0:4369", "0.0.0.0:4400", "[::]:4369",
+	"[2001:db8::1]:4369", "127.0.0.2:4369", "10.77.0.1:4370",
+	"ports.state", "nodir/ports.state",
 };
 
 /* The only values "address" gets: no name that needs DNS. */
 static const char *const fuzz_addresses[] = {
 	"10.77.0.2:4370", "[::1]:4370", "127.0.0.1:1", "localhost:4370",
 	"bad!host:1", "10.0.0.1", ":", "", "[::1]", "1.2.3.4:99999",
-	"[1.2.3.4]:5", "::1:4",
+	"[1.2.3.4]:5", "::1:4", "localhost", "[]", "10.77.0.3", "[::1]:",
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1507,12 +1989,18 @@ fuzz_generate(struct rng *r, char *buf, size_t cap)
 {
 	size_t len = 0;
 	unsigned lines = rn(r, 25);
-	char tmp[96];
+	char tmp[160];
 
 	buf[0] = '\0';
 	if (rn(r, 2) == 0) {
 		static const char base[] = GW TLS;
-		fuzz_append(buf, cap, &len, base, sizeof(base) - 1);
+		static const char pub[] = GW "public_epmd = 10.77.0.1:4369\n"
+		    "public_ports = 4400-4499\n" TLS;
+
+		if (rn(r, 3) == 0)
+			fuzz_append(buf, cap, &len, pub, sizeof(pub) - 1);
+		else
+			fuzz_append(buf, cap, &len, base, sizeof(base) - 1);
 	}
 	for (unsigned i = 0; i < lines; i++) {
 		unsigned kind = rn(r, 20);
@@ -1542,17 +2030,46 @@ fuzz_generate(struct rng *r, char *buf, size_t cap)
 			v = rn(r, 2) ? "; comment = x" : "   # comment";
 			fuzz_append(buf, cap, &len, v, strlen(v));
 		} else if (kind == 17) {
-			/* A whole section that can pass: [node] or [peer]
-			   with its own lists. */
-			unsigned id = rn(r, 4);
+			/* A whole section that can pass: [node], or [peer]
+			   of some kind with its own lists and links. */
+			unsigned id = rn(r, 4), id2 = rn(r, 4);
 
-			if (rn(r, 2))
+			switch (rn(r, 7)) {
+			case 0:
 				snprintf(tmp, sizeof(tmp), "[node n%u]\n"
 				    "cookie_file = cookie", id);
-			else
+				break;
+			case 1:
+				snprintf(tmp, sizeof(tmp), "[node n%u]\n"
+				    "tls_port = 44%02u", id, id2);
+				break;
+			case 2:
 				snprintf(tmp, sizeof(tmp), "[peer q%u]\naddress"
 				    " = 10.0.0.%u:1\nhostnames = q%u\n"
 				    "local_nodes = n%u*", id, id, id, id);
+				break;
+			case 3:
+				snprintf(tmp, sizeof(tmp), "[peer q%u]\nkind ="
+				    " %s\naddress = 10.0.1.%u\nhostnames = q%u",
+				    id, rn(r, 2) ? "native" : "plain", id, id);
+				break;
+			case 4:
+				snprintf(tmp, sizeof(tmp), "[peer g%u]\n"
+				    "address = 10.0.3.%u:1\nhostnames = g%u\n"
+				    "[peer v%u]\nvia = %s%u\nhostnames = v%u",
+				    id, id, id, id, rn(r, 4) ? "g" : "q", id2,
+				    id);
+				break;
+			case 5:
+				snprintf(tmp, sizeof(tmp), "public_epmd ="
+				    " 10.77.0.%u:4369\npublic_ports ="
+				    " 44%02u-4499", id + 1, id2);
+				break;
+			default:
+				snprintf(tmp, sizeof(tmp), "[peer r%u]\naddress"
+				    " = 10.0.2.%u:1\nhostnames = r%u\nreach ="
+				    " q%u", id, id, id, id2);
+			}
 			fuzz_append(buf, cap, &len, tmp, strlen(tmp));
 		} else {
 			fuzz_random_text(r, tmp, rn(r, 40));
@@ -1622,6 +2139,77 @@ fuzz_needs_dns(const char *text, size_t len, const char *base)
 	return 0;
 }
 
+/* The public EPMD rules on a loaded config. */
+static void
+check_public(const struct config *c)
+{
+	const struct config_sockaddr *pe = &c->public_epmd;
+	unsigned lo = c->public_port_lo, hi = c->public_port_hi;
+	uint16_t pport = config_sockaddr_port(pe);
+	char b[80];
+	int pinned = 0;
+
+	assert_in_range(c->public_names, 0, 1);
+	assert_true(c->public_min_version == TLS1_2_VERSION ||
+	    c->public_min_version == TLS1_3_VERSION);
+	assert_true(c->state_file == NULL || c->state_file[0] == '/');
+	assert_true((lo == 0 && hi == 0) || (lo >= 1 && lo <= hi &&
+	    hi - lo < 10000));
+	if (lo != 0) {
+		assert_false(c->epmd_port >= lo && c->epmd_port <= hi);
+		assert_false(config_sockaddr_port(&c->listen) >= lo &&
+		    config_sockaddr_port(&c->listen) <= hi);
+	}
+	for (size_t i = 0; i < c->nnodes; i++)
+		pinned |= c->nodes[i].tls_port != 0;
+	if (pe->len == 0)
+		return;
+	ntop(pe, b, sizeof(b));
+	assert_true(strncmp(b, "127.", 4) != 0 && strncmp(b, "[::1]", 5) != 0
+	    && strncmp(b, "[::ffff:127.", 12) != 0);
+	if (pport == c->epmd_port)
+		assert_true(strncmp(b, "0.0.0.0:", 8) != 0 &&
+		    strncmp(b, "[::]:", 5) != 0);
+	assert_true(lo != 0 || pinned);
+	assert_false(lo != 0 && pport >= lo && pport <= hi);
+}
+
+/* The kind, via, reach and min_version rules on peer I. */
+static void
+check_peer_links(const struct config *c, size_t i)
+{
+	const struct config_peer *p = &c->peers[i], *v;
+	char x[80], y[80];
+
+	assert_in_range(p->kind, PEER_KIND_GATEWAY, PEER_KIND_PLAIN);
+	assert_true(p->min_version == TLS1_2_VERSION ||
+	    p->min_version == TLS1_3_VERSION);
+	assert_int_not_equal(config_sockaddr_port(&p->addr), 0);
+	assert_true((p->nreach == 0) == (p->reach == NULL));
+	for (size_t r = 0; r < p->nreach; r++) {
+		size_t j;
+
+		for (j = 0; j < c->npeers; j++)
+			if (strcmp(c->peers[j].name, p->reach[r]) == 0)
+				break;
+		assert_true(j < c->npeers && j != i);
+	}
+	if (p->via_idx == -1) {
+		assert_null(p->via);
+		return;
+	}
+	assert_in_range(p->via_idx, 0, (long)c->npeers - 1);
+	assert_int_not_equal(p->via_idx, (long)i);
+	v = &c->peers[p->via_idx];
+	assert_string_equal(p->via, v->name);
+	assert_int_equal(p->kind, PEER_KIND_GATEWAY);
+	assert_int_equal(v->kind, PEER_KIND_GATEWAY);
+	assert_int_equal(v->via_idx, -1);
+	assert_string_equal(p->address, v->address);
+	assert_string_equal(ntop(&p->addr, x, sizeof(x)),
+	    ntop(&v->addr, y, sizeof(y)));
+}
+
 static void
 check_invariants(const struct config *c)
 {
@@ -1665,15 +2253,24 @@ check_invariants(const struct config *c)
 	assert_true(c->cookie_file == NULL || c->cookie_file[0] == '/');
 	assert_true((c->nnodes == 0) == (c->nodes == NULL));
 	for (size_t i = 0; i < c->nnodes; i++) {
-		assert_true(config_valid_alive(c->nodes[i].name));
-		assert_non_null(c->nodes[i].cookie_file);
-		assert_true(c->nodes[i].cookie_file[0] == '/');
-		assert_int_equal(config_check_cookie_file(
-		    c->nodes[i].cookie_file, NULL, 0), 0);
-		for (size_t j = 0; j < i; j++)
-			assert_string_not_equal(c->nodes[i].name,
-			    c->nodes[j].name);
+		const struct config_node *n = &c->nodes[i];
+
+		assert_true(config_valid_alive(n->name));
+		assert_true(n->cookie_file != NULL || n->tls_port != 0);
+		assert_true(n->cookie_file == NULL || (n->cookie_file[0] ==
+		    '/' && config_check_cookie_file(n->cookie_file, NULL,
+		    0) == 0));
+		assert_true(n->tls_port == 0 || (n->tls_port != c->epmd_port &&
+		    n->tls_port != config_sockaddr_port(&c->listen) &&
+		    (c->public_epmd.len == 0 || n->tls_port !=
+		    config_sockaddr_port(&c->public_epmd))));
+		for (size_t j = 0; j < i; j++) {
+			assert_string_not_equal(n->name, c->nodes[j].name);
+			assert_true(n->tls_port == 0 ||
+			    n->tls_port != c->nodes[j].tls_port);
+		}
 	}
+	check_public(c);
 	assert_true(c->cert[0] == '/' && c->key[0] == '/' && c->ca[0] == '/');
 	assert_true(c->min_version == TLS1_2_VERSION ||
 	    c->min_version == TLS1_3_VERSION);
@@ -1684,6 +2281,7 @@ check_invariants(const struct config *c)
 		assert_true(config_valid_name(p->name));
 		assert_non_null(p->address);
 		assert_non_null(p->identity);
+		check_peer_links(c, i);
 		assert_true(p->nhostnames >= 1);
 		assert_true(p->nnodes >= 1);
 		for (size_t j = 0; j < p->nnodes; j++)
@@ -1736,10 +2334,11 @@ drop_prose(char *text)
 
 /* One input through config_load_buffer (or config_load when FILE); counts
    successes in ok[0], those with a [node] section or a peer's own
-   local_nodes in ok[1]. */
+   local_nodes in ok[1], those with a peer of another kind, via, reach, a
+   tls_port or public_epmd in ok[2]. */
 static void
 fuzz_one(struct tmp *t, const char *name, const char *text, size_t len,
-    int file, unsigned ok[2])
+    int file, unsigned ok[3])
 {
 	struct config *c = NULL;
 	char err[256];
@@ -1763,11 +2362,19 @@ fuzz_one(struct tmp *t, const char *name, const char *text, size_t len,
 	if (rc == 0) {
 		assert_non_null(c);
 		check_invariants(c);
-		int extra = c->nnodes > 0;
-		for (size_t i = 0; i < c->npeers; i++)
-			extra |= c->peers[i].local_nodes != NULL;
+		int extra = c->nnodes > 0, links = c->public_epmd.len != 0;
+		for (size_t i = 0; i < c->npeers; i++) {
+			const struct config_peer *p = &c->peers[i];
+
+			extra |= p->local_nodes != NULL;
+			links |= p->kind != PEER_KIND_GATEWAY ||
+			    p->via != NULL || p->reach != NULL;
+		}
+		for (size_t i = 0; i < c->nnodes; i++)
+			links |= c->nodes[i].tls_port != 0;
 		ok[0]++;
 		ok[1] += extra;
+		ok[2] += links;
 		config_free(c);
 		return;
 	}
@@ -1783,8 +2390,8 @@ test_fuzz(void **state)
 {
 	struct tmp *t = *state;
 	struct rng r = { 0x9e3779b97f4a7c15ull };
-	char name[128], buf[4096], *example, *base, *tmp, prefix[80];
-	unsigned ok_gen[2] = { 0 }, ok_mut[2] = { 0 }, ok_file[2] = { 0 };
+	char name[128], buf[4096], *base;
+	unsigned ok_gen[3] = { 0 }, ok_mut[3] = { 0 }, ok_file[3] = { 0 };
 	unsigned skipped = 0;
 	size_t len, blen;
 
@@ -1792,11 +2399,7 @@ test_fuzz(void **state)
 	put(t, "hostA.crt", "C\n", 0644);
 	put(t, "hostA.key", "K\n", 0600);
 	put(t, "ca.crt", "CA\n", 0644);
-	example = slurp("proxy.ini.example");
-	snprintf(prefix, sizeof(prefix), "%s/", t->dir);
-	tmp = replace_all(example, "/etc/distgate/", prefix);
-	base = replace_all(tmp, "/var/log/distgate/", prefix);
-	free(tmp);
+	base = example_here(t);
 	uncomment_keys(base);
 	drop_prose(base);
 	blen = strlen(base);
@@ -1828,16 +2431,19 @@ test_fuzz(void **state)
 	}
 	print_message("fuzz: generated %u ok of 100000, mutated %u ok of"
 	    " %u, files %u ok of 3000; with [node] or local_nodes: %u, %u,"
+	    " %u; with kinds, via, reach, tls_port or public_epmd: %u, %u,"
 	    " %u\n", ok_gen[0], ok_mut[0], 100000 - skipped, ok_file[0],
-	    ok_gen[1], ok_mut[1], ok_file[1]);
+	    ok_gen[1], ok_mut[1], ok_file[1], ok_gen[2], ok_mut[2],
+	    ok_file[2]);
 	/* The loops must reach the success path, not only errors. */
 	assert_true(ok_gen[0] > 100);
 	assert_true(ok_mut[0] > 100);
 	assert_true(ok_file[0] > 3);
 	assert_true(ok_gen[1] > 10);
 	assert_true(ok_mut[1] > 100);
+	assert_true(ok_gen[2] > 100);
+	assert_true(ok_mut[2] > 100);
 	free(base);
-	free(example);
 }
 
 int
@@ -1859,10 +2465,16 @@ main(void)
 		T(test_node_sections),
 		T(test_cookie_files),
 		T(test_lockout_audit),
+		T(test_peer_kinds),
+		T(test_via),
+		T(test_reach),
+		T(test_node_ports),
+		T(test_public),
 		T(test_patterns),
 		T(test_err_buffer),
 		T(test_parse_duration),
 		T(test_value_parsers),
+		T(test_port_range),
 		T(test_example),
 		T(test_docs_name_every_key),
 		T(test_fuzz),

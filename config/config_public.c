@@ -1,0 +1,191 @@
+/*
+ * config_public.c — the public EPMD for native TLS nodes (public_epmd,
+ * public_ports) and the [node] tls_port rules; see config.h.
+ */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PUBLIC_PORTS_MAX	10000
+
+static int why(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Returns 1 for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static int
+is_loopback(const struct config_sockaddr *sa)
+{
+	const struct in6_addr *a6;
+
+	if (sa->ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&sa->ss)->sin_addr.
+		    s_addr) >> 24) == 127;
+	a6 = &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+static int
+is_wildcard(const struct config_sockaddr *sa)
+{
+	if (sa->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&sa->ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
+}
+
+static int
+same_addr(const struct config_sockaddr *a, const struct config_sockaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0;
+}
+
+int
+config_set_public_epmd(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct config_sockaddr sa;
+	uint16_t port;
+
+	(void)k;
+	if (v[0] == '\0')
+		return 0;
+	if (config_parse_hostport(v, host, sizeof(host), &port) == -1 ||
+	    config_parse_ip(host, &sa) == -1)
+		return why(ctx->why, ctx->whylen, "\"%s\" is not ADDR:PORT with"
+		    " a numeric ADDR ([ADDR]:PORT for IPv6) and PORT 1..65535",
+		    v);
+	if (is_loopback(&sa))
+		return why(ctx->why, ctx->whylen, "must name this host's"
+		    " external address");
+	config_sockaddr_set_port(&sa, port);
+	ctx->cfg->public_epmd = sa;
+	return 0;
+}
+
+int
+config_set_public_ports(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	uint16_t lo, hi;
+
+	(void)k;
+	if (v[0] == '\0')
+		return 0;
+	if (config_parse_port_range(v, &lo, &hi) == -1)
+		return why(ctx->why, ctx->whylen, "\"%s\" is not LO-HI with"
+		    " ports 1..65535 and LO <= HI", v);
+	if (hi - lo + 1 > PUBLIC_PORTS_MAX)
+		return why(ctx->why, ctx->whylen, "%s holds %u ports (at most"
+		    " %d)", v, (unsigned)(hi - lo + 1), PUBLIC_PORTS_MAX);
+	ctx->cfg->public_port_lo = lo;
+	ctx->cfg->public_port_hi = hi;
+	return 0;
+}
+
+int
+config_rule_nodes(const struct config *cfg, size_t *where, const char **key,
+    char *whybuf, size_t whylen)
+{
+	uint16_t lport = config_sockaddr_port(&cfg->listen);
+	uint16_t pport = cfg->public_epmd.len != 0 ?
+	    config_sockaddr_port(&cfg->public_epmd) : 0;
+
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		const struct config_node *n = &cfg->nodes[i];
+
+		*where = i;
+		*key = NULL;
+		if (n->cookie_file == NULL && n->tls_port == 0)
+			return why(whybuf, whylen, "needs cookie_file or"
+			    " tls_port");
+		if (n->tls_port == 0)
+			continue;
+		*key = "tls_port";
+		if (n->tls_port == cfg->epmd_port)
+			return why(whybuf, whylen, "%u is epmd_port",
+			    n->tls_port);
+		if (n->tls_port == lport)
+			return why(whybuf, whylen, "%u is the port of listen",
+			    n->tls_port);
+		if (n->tls_port == pport)
+			return why(whybuf, whylen, "%u is the port of"
+			    " public_epmd", n->tls_port);
+		for (size_t j = 0; j < i; j++)
+			if (cfg->nodes[j].tls_port == n->tls_port)
+				return why(whybuf, whylen, "%u is already the"
+				    " tls_port of [node %s]", n->tls_port,
+				    cfg->nodes[j].name);
+	}
+	return 0;
+}
+
+/* Returns 1 if public_ports holds PORT. */
+static int
+in_range(const struct config *cfg, uint16_t port)
+{
+	return cfg->public_port_lo != 0 && port >= cfg->public_port_lo &&
+	    port <= cfg->public_port_hi;
+}
+
+int
+config_rule_public(const struct config *cfg, const char **key,
+    char *whybuf, size_t whylen)
+{
+	const struct config_sockaddr *pe = &cfg->public_epmd, *l = &cfg->listen;
+	uint16_t pport = pe->len != 0 ? config_sockaddr_port(pe) : 0;
+	uint16_t lport = config_sockaddr_port(l);
+	unsigned lo = cfg->public_port_lo, hi = cfg->public_port_hi;
+	int pinned = 0;
+
+	*key = "public_epmd";
+	if (pe->len != 0 && is_wildcard(pe) && pport == cfg->epmd_port)
+		return why(whybuf, whylen, "must name this host's external"
+		    " address");
+	if (pe->len != 0 && pport == lport && (same_addr(pe, l) ||
+	    is_wildcard(pe) || is_wildcard(l)))
+		return why(whybuf, whylen, "port %u is the port of listen on"
+		    " the same address", pport);
+	*key = "public_ports";
+	if (in_range(cfg, cfg->epmd_port))
+		return why(whybuf, whylen, "%u-%u holds epmd_port %u", lo, hi,
+		    cfg->epmd_port);
+	if (in_range(cfg, lport))
+		return why(whybuf, whylen, "%u-%u holds port %u of listen", lo,
+		    hi, lport);
+	if (pport != 0 && in_range(cfg, pport))
+		return why(whybuf, whylen, "%u-%u holds port %u of"
+		    " public_epmd", lo, hi, pport);
+	*key = "public_epmd";
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		pinned |= cfg->nodes[i].tls_port != 0;
+	if (pe->len != 0 && lo == 0 && !pinned)
+		return why(whybuf, whylen, "needs public_ports or a [node]"
+		    " tls_port");
+	return 0;
+}

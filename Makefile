@@ -71,6 +71,16 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./deploy/demo.sh
 
+# bench: the full benchmark (bench/README.md); bench-quick: a short run of
+# every cell.  Both need root (network namespaces).
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./bench/run.sh
+
+bench-quick: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./bench/run.sh --quick
+
 install: distgate
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 distgate $(DESTDIR)$(BINDIR)/distgate

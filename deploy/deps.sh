@@ -10,7 +10,7 @@ PACKAGES=(
 	gcc make pkg-config
 	libssl-dev libevent-dev libinih-dev libcmocka-dev
 	erlang-base erlang-ssl elixir
-	openssl iproute2 nftables tcpdump procps
+	openssl iproute2 nftables tcpdump procps stunnel4 util-linux
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

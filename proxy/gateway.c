@@ -167,6 +167,11 @@ gateway_init(struct gateway *gw, struct event_base *base,
 	if ((gw->srv_ctx = tls_server_ctx_new(cfg, err, errlen)) == NULL ||
 	    (gw->cli_ctx = tls_client_ctx_new(cfg, err, errlen)) == NULL)
 		return -1;
+	/* Links resume the peer's last session: connection setup skips the
+	 * certificate exchange. */
+	(void)SSL_CTX_set_session_cache_mode(gw->cli_ctx,
+	    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(gw->cli_ctx, peer_session_cb);
 	if (load_cookies(gw, err, errlen) == -1)
 		return -1;
 	gw->lockout = lockout_new(cfg->lockout_failures,

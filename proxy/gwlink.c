@@ -224,6 +224,7 @@ start_tls(struct gwlink *l, char *why, size_t len)
 		return -1;
 	}
 	SSL_set_connect_state(ssl);
+	SSL_set_app_data(ssl, l->p);	/* for peer_session_cb() */
 	if (l->p->cfg->min_version != 0)
 		(void)SSL_set_min_proto_version(ssl, l->p->cfg->min_version);
 	if (l->p->session != NULL)

@@ -213,6 +213,19 @@ peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
 	return 0;
 }
 
+int
+peer_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+	struct peer *p = SSL_get_app_data(ssl);
+
+	if (p == NULL)
+		return 0;
+	if (p->session != NULL)
+		SSL_SESSION_free(p->session);
+	p->session = sess;
+	return 1;
+}
+
 struct gwlink *
 peer_take_idle(struct peer *p)
 {

@@ -64,6 +64,11 @@ int peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
 void peer_request_name(const struct peer *p, const char *alive, char *out,
     size_t cap);
 
+/* OpenSSL's new-session callback for the client context: keeps the
+ * newest session of the peer whose link it is (SSL app data), for
+ * resumption by the next link.  Returns 1 (the session is kept). */
+int peer_session_cb(SSL *ssl, SSL_SESSION *sess);
+
 /* Pool: takes an idle link (NULL if none) / offers one back (0 pooled,
  * -1 pool full: the caller closes it) / forgets one being closed. */
 struct gwlink *peer_take_idle(struct peer *p);

@@ -85,7 +85,9 @@ transition_ok(enum conn_state from, enum conn_state to)
 	case CONN_NODE_CONNECT:
 		return from == CONN_REQUESTS;
 	case CONN_HANDSHAKE:
-		return from == CONN_NODE_CONNECT || from == CONN_ROUTE;
+		/* REQUESTS: a bastion's inside leg came up through a link. */
+		return from == CONN_NODE_CONNECT || from == CONN_ROUTE ||
+		    from == CONN_REQUESTS;
 	case CONN_ESTABLISHED:
 		return from == CONN_HANDSHAKE;
 	case CONN_CLOSED:

@@ -384,10 +384,14 @@ bastion_request(struct conn *c, uint8_t type, const char *full)
 	if (type == GW_ROUTE)
 		snprintf(c->target, sizeof(c->target), "%.*s",
 		    (int)sizeof(c->target) - 1, full);
-	if (t < 0 || alive[0] == '\0')
+	if (t < 0 || alive[0] == '\0') {
+		log_info("conn=%llu %s %s refused: no route to that host for "
+		    "peer %s (node_not_exposed)", (unsigned long long)c->id,
+		    type == GW_ROUTE ? "route" : "resolve", full, src->name);
 		return reply_status(c, type | 0x80, type == GW_ROUTE ?
 		    GW_NOT_ALLOWED : GW_NO_SUCH_NODE, "no route to that host "
 		    "for this peer", type == GW_ROUTE, "node_not_exposed");
+	}
 	const struct config_peer *tp = &cfg->peers[t];
 	c->btype = type;
 	c->bpeer = t;

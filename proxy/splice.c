@@ -312,11 +312,19 @@ splice_start(struct conn *c, int local_initiator)
 		return conn_fail(c, "internal", "out of memory");
 	if ((c->hv = malloc(sizeof(*c->hv))) == NULL)
 		return conn_fail(c, "internal", "out of memory");
-	/* An idle tunnel keeps no TLS record buffers (about 34 KiB). */
-	if (c->remote.ssl != NULL)
-		(void)SSL_set_mode(c->remote.ssl, SSL_MODE_RELEASE_BUFFERS);
-	if (c->local.ssl != NULL)
-		(void)SSL_set_mode(c->local.ssl, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * An idle tunnel keeps no TLS record buffers (about 34 KiB).  A
+	 * native OTP node ends its TLS without close_notify: distribution
+	 * frames carry their own lengths, so a bare FIN is an ordinary end.
+	 */
+	struct half *tls[2] = { &c->remote, &c->local };
+	for (int i = 0; i < 2; i++) {
+		if (tls[i]->ssl == NULL)
+			continue;
+		(void)SSL_set_mode(tls[i]->ssl, SSL_MODE_RELEASE_BUFFERS);
+		(void)SSL_set_options(tls[i]->ssl,
+		    SSL_OP_IGNORE_UNEXPECTED_EOF);
+	}
 	hs_verify_init(c->hv, &pol);
 	/* inet_tcp_dist frames the handshake with 2-byte lengths, TLS legs
 	 * with 4 as inet_tls_dist does; a bastion may have TLS both sides. */

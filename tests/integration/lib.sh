@@ -952,8 +952,6 @@ tty_shell() {
 # inet_tcp.  Their inetrc maps every host of ns_setup to its wire address
 # (hosts behind distgate answer there through public_epmd).
 
-declare -A DG_EPMD_PID=()	# host -> real epmd PID (epmd_start)
-
 # pki_leaf HOST: HOST.crt/HOST.key from the run's CA (SAN HOST.test and
 # HOST, serverAuth + clientAuth), for hosts that pki_setup did not cover
 # (hostD...).  Does nothing when the certificate exists.
@@ -986,7 +984,6 @@ wire_host() {
 	echo "### lib.sh: start $(date -u +%FT%TZ) epmd on $h" >>"$log"
 	spawn "$log" "$h" env DG_RUN_TAG="$DG_TAG" \
 	    ERL_EPMD_ADDRESS="$(host_ip "$h")" epmd
-	DG_EPMD_PID[$h]=$DG_LAST_PID
 	wait_for 10 listening "$h" 4369 || fail "epmd on $h did not start"
 }
 
@@ -1000,8 +997,12 @@ wire_host() {
 # (a TLS 1.2 option, which OTP refuses together with versions
 # ['tlsv1.3']).
 dist_optfile() {
-	local h=$1 cert=${2:-$1} f reneg=""
-	f=$DG_LOGDIR/ssl_dist-$h-$cert.conf
+	local h=$1 cert=${2:-$1} f reneg="" tag=""
+	# One file per variant: a running node may read its file again.
+	if [ -n "${DG_DIST_OPTS:-}" ] || [ "${DG_DIST_RENEG:-1}" != 1 ]; then
+		tag=-$(printf '%s/%s' "${DG_DIST_OPTS:-}" "${DG_DIST_RENEG:-1}" | cksum | cut -d ' ' -f 1)
+	fi
+	f=$DG_LOGDIR/ssl_dist-$h-$cert$tag.conf
 	local files="{certfile, \"$DG_PKI/$cert.crt\"}, {keyfile, \"$DG_PKI/$cert.key\"},
 	    {cacertfile, \"$DG_PKI/ca.crt\"}${DG_DIST_OPTS:+, $DG_DIST_OPTS}"
 	[ "${DG_DIST_RENEG:-1}" = 1 ] && reneg=", {secure_renegotiate, true}"

@@ -205,6 +205,11 @@ int config_check_audit_file(const char *path, char *err, size_t errlen);
  */
 int config_parse_duration(const char *s, unsigned *ms);
 
+/* Formats a reason into BUF (when BUF is not NULL and LEN > 0) and
+ * returns -1, for "return config_why(err, errlen, ...)". */
+int config_why(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /*
  * Like config_load(), but parses the LEN bytes at TEXT as if they had been
  * read from the file NAME: NAME prefixes every error message and relative

@@ -20,22 +20,6 @@ static const char *const kind_names[] = {
 
 #define NKINDS	(sizeof(kind_names) / sizeof(kind_names[0]))
 
-static int why(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 const char *
 config_peer_kind_name(int kind)
 {
@@ -68,13 +52,13 @@ config_set_peer_address(const struct config_key *k,
 		memcpy(host, v + 1, n - 2);	/* [ADDR] */
 		host[n - 2] = '\0';
 	} else if (config_parse_hostport(v, host, sizeof(host), &port) == -1)
-		return why(ctx->why, ctx->whylen, "\"%s\" is not HOST:PORT"
+		return config_why(ctx->why, ctx->whylen, "\"%s\" is not HOST:PORT"
 		    " ([ADDR]:PORT for IPv6) with PORT 1..65535", v);
 	if (config_resolve(host, &sa, ctx->why, ctx->whylen) == -1)
 		return -1;
 	config_sockaddr_set_port(&sa, port);
 	if ((ctx->peer->address = strdup(v)) == NULL)
-		return why(ctx->why, ctx->whylen, "out of memory");
+		return config_why(ctx->why, ctx->whylen, "out of memory");
 	ctx->peer->addr = sa;
 	return 0;
 }
@@ -89,7 +73,7 @@ config_set_peer_kind(const struct config_key *k,
 			ctx->peer->kind = (int)i;
 			return 0;
 		}
-	return why(ctx->why, ctx->whylen, "\"%s\" is not gateway, native or"
+	return config_why(ctx->why, ctx->whylen, "\"%s\" is not gateway, native or"
 	    " plain", v);
 }
 
@@ -99,11 +83,11 @@ config_set_peer_via(const struct config_key *k,
 {
 	(void)k;
 	if (!valid_peer_name(v))
-		return why(ctx->why, ctx->whylen, "invalid peer name \"%s\" (at"
+		return config_why(ctx->why, ctx->whylen, "invalid peer name \"%s\" (at"
 		    " most %d letters, digits, '-', '.', '_')", v,
 		    CONFIG_PEER_NAME_MAX);
 	if ((ctx->peer->via = strdup(v)) == NULL)
-		return why(ctx->why, ctx->whylen, "out of memory");
+		return config_why(ctx->why, ctx->whylen, "out of memory");
 	return 0;
 }
 
@@ -116,19 +100,19 @@ config_set_peer_reach(const struct config_key *k,
 
 	(void)k;
 	if (config_split_list(v, &items, &n) == -1)
-		return why(ctx->why, ctx->whylen, "out of memory");
+		return config_why(ctx->why, ctx->whylen, "out of memory");
 	if (n == 0)
-		return why(ctx->why, ctx->whylen, "empty list");
+		return config_why(ctx->why, ctx->whylen, "empty list");
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_peer_name(items[i])) {
-			why(ctx->why, ctx->whylen, "invalid peer name \"%s\""
+			config_why(ctx->why, ctx->whylen, "invalid peer name \"%s\""
 			    " (at most %d letters, digits, '-', '.', '_')",
 			    items[i], CONFIG_PEER_NAME_MAX);
 			goto fail;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcasecmp(items[i], items[j]) == 0) {
-				why(ctx->why, ctx->whylen, "\"%s\" listed"
+				config_why(ctx->why, ctx->whylen, "\"%s\" listed"
 				    " twice", items[i]);
 				goto fail;
 			}
@@ -176,26 +160,26 @@ check_via(struct config *cfg, size_t i, char *whybuf, size_t whylen)
 	long j = peer_index(cfg, p->via);
 
 	if (j == (long)i)
-		return why(whybuf, whylen, "[peer %s] cannot be reached through"
+		return config_why(whybuf, whylen, "[peer %s] cannot be reached through"
 		    " itself", p->name);
 	if (j == -1)
-		return why(whybuf, whylen, "no [peer %s] in this file", p->via);
+		return config_why(whybuf, whylen, "no [peer %s] in this file", p->via);
 	v = &cfg->peers[j];
 	if (p->kind != PEER_KIND_GATEWAY)
-		return why(whybuf, whylen, "a kind %s peer cannot have via"
+		return config_why(whybuf, whylen, "a kind %s peer cannot have via"
 		    " (only kind gateway)", config_peer_kind_name(p->kind));
 	if (p->address != NULL)
-		return why(whybuf, whylen, "a peer with via uses the address of"
+		return config_why(whybuf, whylen, "a peer with via uses the address of"
 		    " [peer %s]; remove address", v->name);
 	if (v->kind != PEER_KIND_GATEWAY)
-		return why(whybuf, whylen, "[peer %s] is kind %s; via must name"
+		return config_why(whybuf, whylen, "[peer %s] is kind %s; via must name"
 		    " a kind gateway peer", v->name,
 		    config_peer_kind_name(v->kind));
 	if (v->via != NULL)
-		return why(whybuf, whylen, "[peer %s] has via itself; via must"
+		return config_why(whybuf, whylen, "[peer %s] has via itself; via must"
 		    " name a peer reached directly", v->name);
 	if (respell(cfg, j, &p->via) == -1)
-		return why(whybuf, whylen, "out of memory");
+		return config_why(whybuf, whylen, "out of memory");
 	p->via_idx = j;
 	return 0;
 }
@@ -210,13 +194,13 @@ check_reach(struct config *cfg, size_t i, char *whybuf, size_t whylen)
 		long j = peer_index(cfg, p->reach[r]);
 
 		if (j == (long)i)
-			return why(whybuf, whylen, "[peer %s] cannot reach"
+			return config_why(whybuf, whylen, "[peer %s] cannot reach"
 			    " itself", p->name);
 		if (j == -1)
-			return why(whybuf, whylen, "no [peer %s] in this file",
+			return config_why(whybuf, whylen, "no [peer %s] in this file",
 			    p->reach[r]);
 		if (respell(cfg, j, &p->reach[r]) == -1)
-			return why(whybuf, whylen, "out of memory");
+			return config_why(whybuf, whylen, "out of memory");
 	}
 	return 0;
 }
@@ -237,7 +221,7 @@ config_rule_peer_links(struct config *cfg, size_t *where, const char **key,
 		} else if (p->address != NULL && p->kind == PEER_KIND_GATEWAY &&
 		    config_sockaddr_port(&p->addr) == 0) {
 			*key = "address";
-			return why(whybuf, whylen, "\"%s\" has no port (HOST"
+			return config_why(whybuf, whylen, "\"%s\" has no port (HOST"
 			    " alone is for kind native or plain)", p->address);
 		}
 		*key = "reach";
@@ -268,14 +252,14 @@ config_rule_peer_fill(struct config *cfg, char *whybuf, size_t whylen)
 			continue;
 		v = &cfg->peers[p->via_idx];
 		if (v->address == NULL)
-			return why(whybuf, whylen, "[peer %s] has no address",
+			return config_why(whybuf, whylen, "[peer %s] has no address",
 			    v->name);
 		if ((p->address = strdup(v->address)) == NULL)
-			return why(whybuf, whylen, "out of memory");
+			return config_why(whybuf, whylen, "out of memory");
 		p->addr = v->addr;
 		if (p->identity == NULL && (p->identity = strdup(v->identity !=
 		    NULL ? v->identity : v->name)) == NULL)
-			return why(whybuf, whylen, "out of memory");
+			return config_why(whybuf, whylen, "out of memory");
 	}
 	return 0;
 }

@@ -11,22 +11,6 @@
 
 #define PUBLIC_PORTS_MAX	10000
 
-static int why(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Returns 1 for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
 static int
 is_loopback(const struct config_sockaddr *sa)
@@ -77,11 +61,11 @@ config_set_public_epmd(const struct config_key *k,
 		return 0;
 	if (config_parse_hostport(v, host, sizeof(host), &port) == -1 ||
 	    config_parse_ip(host, &sa) == -1)
-		return why(ctx->why, ctx->whylen, "\"%s\" is not ADDR:PORT with"
+		return config_why(ctx->why, ctx->whylen, "\"%s\" is not ADDR:PORT with"
 		    " a numeric ADDR ([ADDR]:PORT for IPv6) and PORT 1..65535",
 		    v);
 	if (is_loopback(&sa))
-		return why(ctx->why, ctx->whylen, "must name this host's"
+		return config_why(ctx->why, ctx->whylen, "must name this host's"
 		    " external address");
 	config_sockaddr_set_port(&sa, port);
 	ctx->cfg->public_epmd = sa;
@@ -98,10 +82,10 @@ config_set_public_ports(const struct config_key *k,
 	if (v[0] == '\0')
 		return 0;
 	if (config_parse_port_range(v, &lo, &hi) == -1)
-		return why(ctx->why, ctx->whylen, "\"%s\" is not LO-HI with"
+		return config_why(ctx->why, ctx->whylen, "\"%s\" is not LO-HI with"
 		    " ports 1..65535 and LO <= HI", v);
 	if (hi - lo + 1 > PUBLIC_PORTS_MAX)
-		return why(ctx->why, ctx->whylen, "%s holds %u ports (at most"
+		return config_why(ctx->why, ctx->whylen, "%s holds %u ports (at most"
 		    " %d)", v, (unsigned)(hi - lo + 1), PUBLIC_PORTS_MAX);
 	ctx->cfg->public_port_lo = lo;
 	ctx->cfg->public_port_hi = hi;
@@ -122,23 +106,23 @@ config_rule_nodes(const struct config *cfg, size_t *where, const char **key,
 		*where = i;
 		*key = NULL;
 		if (n->cookie_file == NULL && n->tls_port == 0)
-			return why(whybuf, whylen, "needs cookie_file or"
+			return config_why(whybuf, whylen, "needs cookie_file or"
 			    " tls_port");
 		if (n->tls_port == 0)
 			continue;
 		*key = "tls_port";
 		if (n->tls_port == cfg->epmd_port)
-			return why(whybuf, whylen, "%u is epmd_port",
+			return config_why(whybuf, whylen, "%u is epmd_port",
 			    n->tls_port);
 		if (n->tls_port == lport)
-			return why(whybuf, whylen, "%u is the port of listen",
+			return config_why(whybuf, whylen, "%u is the port of listen",
 			    n->tls_port);
 		if (n->tls_port == pport)
-			return why(whybuf, whylen, "%u is the port of"
+			return config_why(whybuf, whylen, "%u is the port of"
 			    " public_epmd", n->tls_port);
 		for (size_t j = 0; j < i; j++)
 			if (cfg->nodes[j].tls_port == n->tls_port)
-				return why(whybuf, whylen, "%u is already the"
+				return config_why(whybuf, whylen, "%u is already the"
 				    " tls_port of [node %s]", n->tls_port,
 				    cfg->nodes[j].name);
 	}
@@ -165,27 +149,27 @@ config_rule_public(const struct config *cfg, const char **key,
 
 	*key = "public_epmd";
 	if (pe->len != 0 && is_wildcard(pe) && pport == cfg->epmd_port)
-		return why(whybuf, whylen, "must name this host's external"
+		return config_why(whybuf, whylen, "must name this host's external"
 		    " address");
 	if (pe->len != 0 && pport == lport && (same_addr(pe, l) ||
 	    is_wildcard(pe) || is_wildcard(l)))
-		return why(whybuf, whylen, "port %u is the port of listen on"
+		return config_why(whybuf, whylen, "port %u is the port of listen on"
 		    " the same address", pport);
 	*key = "public_ports";
 	if (in_range(cfg, cfg->epmd_port))
-		return why(whybuf, whylen, "%u-%u holds epmd_port %u", lo, hi,
+		return config_why(whybuf, whylen, "%u-%u holds epmd_port %u", lo, hi,
 		    cfg->epmd_port);
 	if (in_range(cfg, lport))
-		return why(whybuf, whylen, "%u-%u holds port %u of listen", lo,
+		return config_why(whybuf, whylen, "%u-%u holds port %u of listen", lo,
 		    hi, lport);
 	if (pport != 0 && in_range(cfg, pport))
-		return why(whybuf, whylen, "%u-%u holds port %u of"
+		return config_why(whybuf, whylen, "%u-%u holds port %u of"
 		    " public_epmd", lo, hi, pport);
 	*key = "public_epmd";
 	for (size_t i = 0; i < cfg->nnodes; i++)
 		pinned |= cfg->nodes[i].tls_port != 0;
 	if (pe->len != 0 && lo == 0 && !pinned)
-		return why(whybuf, whylen, "needs public_ports or a [node]"
+		return config_why(whybuf, whylen, "needs public_ports or a [node]"
 		    " tls_port");
 	return 0;
 }

@@ -18,22 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int why(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int
 same_addr(const struct config_sockaddr *a, const struct config_sockaddr *b)
 {
@@ -74,7 +58,7 @@ config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
 		config_sockaddr_set_port(&cfg->epmd_listen[i], cfg->epmd_port);
 		if (port_of(l) == cfg->epmd_port &&
 		    (is_wildcard(l) || same_addr(l, &cfg->epmd_listen[i])))
-			return why(whybuf, whylen, "port %u is the EPMD port"
+			return config_why(whybuf, whylen, "port %u is the EPMD port"
 			    " of an epmd_listen address", port_of(l));
 	}
 	return 0;
@@ -90,11 +74,11 @@ config_rule_peer_nodes(struct config *cfg, char *whybuf, size_t whylen)
 			continue;
 		peer->nodes = calloc(peer->nhostnames, sizeof(*peer->nodes));
 		if (peer->nodes == NULL)
-			return why(whybuf, whylen, "out of memory");
+			return config_why(whybuf, whylen, "out of memory");
 		for (; peer->nnodes < peer->nhostnames; peer->nnodes++)
 			if (asprintf(&peer->nodes[peer->nnodes], "*@%s",
 			    peer->hostnames[peer->nnodes]) == -1)
-				return why(whybuf, whylen, "out of memory");
+				return config_why(whybuf, whylen, "out of memory");
 	}
 	return 0;
 }
@@ -124,10 +108,10 @@ config_rule_hostnames(const struct config *cfg, size_t *where,
 						continue;
 					*where = o - 1;
 					if (q == 0)
-						return why(whybuf, whylen,
+						return config_why(whybuf, whylen,
 						    "\"%s\" is already a host"
 						    " name of [gateway]", v[i]);
-					return why(whybuf, whylen, "\"%s\" is"
+					return config_why(whybuf, whylen, "\"%s\" is"
 					    " already a host name of [peer %s]",
 					    v[i], cfg->peers[q - 1].name);
 				}
@@ -178,11 +162,11 @@ config_rule_aliases(struct config *cfg, size_t *where, int *explicit_alias,
 		inet_ntop(AF_INET, &a, buf, sizeof(buf));
 		for (size_t q = 0; q < j; q++)
 			if (cfg->peers[q].alias.s_addr == a.s_addr)
-				return why(whybuf, whylen, "%s is already the"
+				return config_why(whybuf, whylen, "%s is already the"
 				    " alias of [peer %s]", buf,
 				    cfg->peers[q].name);
 		if (is_epmd_addr(cfg, ntohl(a.s_addr)))
-			return why(whybuf, whylen, "%s is an epmd_listen"
+			return config_why(whybuf, whylen, "%s is an epmd_listen"
 			    " address", buf);
 	}
 	for (size_t j = 0; j < cfg->npeers; j++) {
@@ -195,7 +179,7 @@ config_rule_aliases(struct config *cfg, size_t *where, int *explicit_alias,
 			*explicit_alias = 0;
 			inet_ntop(AF_INET, &cfg->alias_network, buf,
 			    sizeof(buf));
-			return why(whybuf, whylen, "no free address left in"
+			return config_why(whybuf, whylen, "no free address left in"
 			    " alias_network %s/%u", buf, cfg->alias_prefix);
 		}
 		cfg->peers[j].alias.s_addr = htonl(net + next++);
@@ -257,13 +241,13 @@ config_check_secret_file(const char *path, char *err, size_t errlen)
 	struct stat st;
 
 	if (stat(path, &st) == -1)
-		return why(err, errlen, "%s", strerror(errno));
+		return config_why(err, errlen, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return why(err, errlen, "not a regular file");
+		return config_why(err, errlen, "not a regular file");
 	if (st.st_mode & (S_IRGRP | S_IROTH))
-		return why(err, errlen, "readable by group/other");
+		return config_why(err, errlen, "readable by group/other");
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return why(err, errlen, "writable by group/other");
+		return config_why(err, errlen, "writable by group/other");
 	return 0;
 }
 
@@ -307,7 +291,7 @@ config_check_cookie_file(const char *path, char *err, size_t errlen)
 	if (strncmp(r, "cookie must hold 1..", 20) == 0 &&
 	    file_is_blank(path))
 		r = "cookie file is empty";
-	return why(err, errlen, "%s", r);
+	return config_why(err, errlen, "%s", r);
 }
 
 int
@@ -319,19 +303,19 @@ config_check_audit_file(const char *path, char *err, size_t errlen)
 	int rc = -1;
 
 	if (slash == NULL || slash[1] == '\0')
-		return why(err, errlen, "not a file name");
+		return config_why(err, errlen, "not a file name");
 	if (slash == path)
 		dir = strdup("/");
 	else
 		dir = strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
-		return why(err, errlen, "out of memory");
+		return config_why(err, errlen, "out of memory");
 	if (stat(dir, &st) == -1)
-		why(err, errlen, "directory %s: %s", dir, strerror(errno));
+		config_why(err, errlen, "directory %s: %s", dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
-		why(err, errlen, "%s is not a directory", dir);
+		config_why(err, errlen, "%s is not a directory", dir);
 	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		why(err, errlen, "is a directory");
+		config_why(err, errlen, "is a directory");
 	else
 		rc = 0;
 	free(dir);

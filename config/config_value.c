@@ -15,11 +15,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-static int why(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why(char *buf, size_t len, const char *fmt, ...)
+int
+config_why(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -360,18 +357,18 @@ config_parse_hostnames(const char *s, char ***list, size_t *n, char *whybuf,
 	size_t count;
 
 	if (config_split_list(s, &items, &count) == -1)
-		return why(whybuf, whylen, "out of memory");
+		return config_why(whybuf, whylen, "out of memory");
 	if (count == 0)
-		return why(whybuf, whylen, "empty list");
+		return config_why(whybuf, whylen, "empty list");
 	for (size_t i = 0; i < count; i++) {
 		if (!config_valid_name(items[i])) {
-			why(whybuf, whylen, "invalid host name \"%s\" (letters,"
+			config_why(whybuf, whylen, "invalid host name \"%s\" (letters,"
 			    " digits, '-', '.', '_'; at most 253)", items[i]);
 			goto fail;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcasecmp(items[i], items[j]) == 0) {
-				why(whybuf, whylen, "\"%s\" listed twice",
+				config_why(whybuf, whylen, "\"%s\" listed twice",
 				    items[i]);
 				goto fail;
 			}
@@ -392,9 +389,9 @@ config_parse_patterns(const char *s, int full, char ***list, size_t *n,
 	size_t count;
 
 	if (config_split_list(s, &items, &count) == -1)
-		return why(whybuf, whylen, "out of memory");
+		return config_why(whybuf, whylen, "out of memory");
 	if (count == 0)
-		return why(whybuf, whylen, "empty list");
+		return config_why(whybuf, whylen, "empty list");
 	for (size_t i = 0; i < count; i++) {
 		const char *it = items[i];
 
@@ -402,18 +399,18 @@ config_parse_patterns(const char *s, int full, char ***list, size_t *n,
 			continue;
 		at = strchr(it, '@');
 		if (!full && at != NULL)
-			why(whybuf, whylen, "\"%s\" holds '@': list local alive"
+			config_why(whybuf, whylen, "\"%s\" holds '@': list local alive"
 			    " names, the part before '@'", it);
 		else if (!full)
-			why(whybuf, whylen, "invalid pattern \"%s\" (1 to 255"
+			config_why(whybuf, whylen, "invalid pattern \"%s\" (1 to 255"
 			    " letters, digits, '_', '-', '*', '?')", it);
 		else if (at == NULL)
-			why(whybuf, whylen, "\"%s\" has no '@': list full node"
+			config_why(whybuf, whylen, "\"%s\" has no '@': list full node"
 			    " names ALIVE@HOST, such as *@host", it);
 		else if (strchr(at + 1, '@') != NULL)
-			why(whybuf, whylen, "\"%s\" has more than one '@'", it);
+			config_why(whybuf, whylen, "\"%s\" has more than one '@'", it);
 		else
-			why(whybuf, whylen, "invalid pattern \"%s\" (ALIVE@HOST,"
+			config_why(whybuf, whylen, "invalid pattern \"%s\" (ALIVE@HOST,"
 			    " each part letters, digits, '_', '-', '.', '*',"
 			    " '?')", it);
 		config_free_list(items, count);
@@ -434,16 +431,16 @@ config_resolve(const char *host, struct config_sockaddr *sa, char *whybuf,
 	if (config_parse_ip(host, sa) == 0)
 		return 0;
 	if (!config_valid_name(host))
-		return why(whybuf, whylen, "invalid host \"%s\"", host);
+		return config_why(whybuf, whylen, "invalid host \"%s\"", host);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
-		return why(whybuf, whylen, "cannot resolve \"%s\": %s", host,
+		return config_why(whybuf, whylen, "cannot resolve \"%s\": %s", host,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	if (res->ai_addrlen > sizeof(sa->ss)) {
 		freeaddrinfo(res);
-		return why(whybuf, whylen, "cannot resolve \"%s\": address too long",
+		return config_why(whybuf, whylen, "cannot resolve \"%s\": address too long",
 		    host);
 	}
 	memset(sa, 0, sizeof(*sa));

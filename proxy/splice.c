@@ -15,6 +15,7 @@
 #include "proxy/log.h"
 
 #define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
+#define SPLICE_TLS_RBUF	(64 * 1024)	/* TLS read-ahead buffer */
 
 static size_t
 dir_room(const struct dir *d)
@@ -322,6 +323,9 @@ splice_start(struct conn *c, int local_initiator)
 		if (tls[i]->ssl == NULL)
 			continue;
 		(void)SSL_set_mode(tls[i]->ssl, SSL_MODE_RELEASE_BUFFERS);
+		/* One read() takes several records when they are there. */
+		SSL_set_read_ahead(tls[i]->ssl, 1);
+		SSL_set_default_read_buffer_len(tls[i]->ssl, SPLICE_TLS_RBUF);
 		(void)SSL_set_options(tls[i]->ssl,
 		    SSL_OP_IGNORE_UNEXPECTED_EOF);
 	}

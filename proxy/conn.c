@@ -207,9 +207,12 @@ void
 conn_io(int fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	struct half *h = fd == c->local.fd ? &c->local :
+	    fd == c->remote.fd ? &c->remote : NULL;
 
-	(void)fd;
-	(void)what;
+	if (h != NULL && ((what & EV_READ) ||
+	    ((what & EV_WRITE) && h->rd_needs_w)))
+		h->rd_ready = 1;
 	if (conn_step(c) == -1)
 		conn_close(c, c->code ? c->code : "internal",
 		    c->why ? c->why : "error");

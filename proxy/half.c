@@ -23,6 +23,7 @@ half_open(struct half *h, struct event_base *base, int fd, SSL *ssl,
 {
 	h->fd = fd;
 	h->ssl = ssl;
+	h->rd_ready = 1;
 	h->rev = event_new(base, fd, EV_READ | EV_PERSIST, cb, arg);
 	h->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, cb, arg);
 	if (h->rev == NULL || h->wev == NULL)
@@ -60,8 +61,10 @@ half_read(struct half *h, void *buf, size_t len)
 		n = read(h->fd, buf, len);
 		if (n >= 0)
 			return n;
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			h->rd_ready = 0;
 			return HALF_AGAIN;
+		}
 		h->err = strerror(errno);
 		return HALF_ERR;
 	}
@@ -74,9 +77,11 @@ half_read(struct half *h, void *buf, size_t len)
 	int code = SSL_get_error(h->ssl, 0);
 	switch (code) {
 	case SSL_ERROR_WANT_READ:
+		h->rd_ready = 0;
 		return HALF_AGAIN;
 	case SSL_ERROR_WANT_WRITE:
 		h->rd_needs_w = 1;
+		h->rd_ready = 0;
 		return HALF_AGAIN;
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;

@@ -31,6 +31,7 @@ struct half {
 	unsigned rd_needs_w:1;	/* last SSL read/handshake wanted write */
 	unsigned wr_needs_r:1;	/* last SSL write/shutdown wanted read */
 	unsigned hs_needs_r:1, hs_needs_w:1;
+	unsigned rd_ready:1;	/* may be readable: read until it would block */
 	const char *err;	/* static reason after HALF_ERR */
 	char errbuf[120];	/* OpenSSL's reason, when there is one */
 };
@@ -47,7 +48,8 @@ int half_open(struct half *h, struct event_base *base, int fd, SSL *ssl,
     void (*cb)(int, short, void *), void *arg);
 
 /* Reads up to LEN bytes: >0 bytes, 0 for EOF (TLS close_notify or TCP
- * FIN), HALF_AGAIN, or HALF_ERR. */
+ * FIN), HALF_AGAIN (rd_ready is then cleared until the owner sees the
+ * socket readable again), or HALF_ERR. */
 ssize_t half_read(struct half *h, void *buf, size_t len);
 
 /* Writes up to LEN bytes (LEN > 0): bytes written, HALF_AGAIN or

@@ -153,6 +153,10 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 	}
 	if (d->eof)
 		return 0;
+	/* Level-triggered events: a socket that said "would block" is not
+	 * read again until it is reported readable (saves a syscall a turn). */
+	if (!src->rd_ready && !half_pending(src))
+		return 0;
 	if (d->handshake) {
 		if (d->hslen == CONN_HS_CAP)
 			return 0;

@@ -20,7 +20,7 @@
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
 
-#define LINK_IDLE_MS	10000	/* below the server's 30 s request idle */
+#define LINK_IDLE_MS	25000	/* below the server's 30 s request idle */
 #define LINK_RBUF	(GWPROTO_HDR + GWPROTO_MAX_BODY)
 
 enum link_state { LINK_CONNECTING, LINK_TLS, LINK_READY, LINK_IDLE };
@@ -37,6 +37,7 @@ struct gwlink {
 	size_t wlen;
 	uint8_t req_type;
 	int direct;		/* TLS straight to a node: no request */
+	int spare;		/* opened by gwlink_warm(): pool it when up */
 	gwlink_cb *cb;
 	void *arg;
 };
@@ -49,6 +50,8 @@ link_free(struct gwlink *l)
 {
 	if (l->state == LINK_IDLE)
 		peer_forget_idle(l->p, l);
+	if (l->p->warming == l)
+		l->p->warming = NULL;
 	half_clear(&l->h);
 	if (l->timer != NULL)
 		event_free(l->timer);
@@ -150,6 +153,22 @@ gwlink_direct(struct peer *p, const struct sockaddr *sa, socklen_t len,
 	return l;
 }
 
+void
+gwlink_warm(struct peer *p)
+{
+	struct gwlink *l;
+
+	if (p->nidle > 0 || p->warming != NULL || p->cfg->kind !=
+	    PEER_KIND_GATEWAY)
+		return;
+	l = link_new(p, (const struct sockaddr *)&p->cfg->addr.ss,
+	    p->cfg->addr.len);
+	if (l == NULL)
+		return;
+	l->spare = 1;
+	p->warming = l;
+}
+
 struct gwlink *
 gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
     void *arg)
@@ -169,6 +188,8 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 	l->req_type = type;
 	l->cb = cb;
 	l->arg = arg;
+	if (type == GW_ROUTE)
+		gwlink_warm(p);		/* this link becomes a tunnel */
 	if (l->state == LINK_READY) {
 		arm(l, p->gw->cfg->resolve_timeout_ms);
 		if (half_want(&l->h, 1, 1) == -1) {
@@ -370,6 +391,18 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		    SSL_get_version(l->h.ssl), SSL_get_cipher_name(l->h.ssl),
 		    SSL_session_reused(l->h.ssl) ? " resumed" : "");
 		l->state = LINK_READY;
+		if (l->spare && l->cb == NULL) {
+			l->p->warming = NULL;
+			l->state = LINK_IDLE;
+			if (peer_put_idle(l->p, l) == -1) {
+				l->state = LINK_READY;
+				gwlink_close(l, "pool full");
+				return;
+			}
+			arm(l, LINK_IDLE_MS);
+			(void)half_want(&l->h, 1, 0);
+			return;
+		}
 		if (l->direct) {
 			gwlink_cb *cb = l->cb;
 			l->cb = NULL;

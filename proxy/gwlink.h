@@ -54,6 +54,13 @@ struct gwlink *gwlink_request(struct peer *p, uint8_t type, const char *name,
 struct gwlink *gwlink_direct(struct peer *p, const struct sockaddr *sa,
     socklen_t len, gwlink_cb *cb, void *arg);
 
+/*
+ * Keeps one spare link to gateway peer P ready: when P's pool is empty and
+ * no spare is being opened, opens one that joins the pool once its TLS is
+ * up, so the next lookup or route skips the TCP and TLS handshakes.
+ */
+void gwlink_warm(struct peer *p);
+
 /* The requester is gone: CB will not fire; the link is closed. */
 void gwlink_cancel(struct gwlink *link);
 

@@ -39,6 +39,7 @@ struct peer {
 	size_t nnodes, capnodes;
 	struct gwlink *idle[PEER_IDLE_LINKS];
 	size_t nidle;
+	struct gwlink *warming;		/* a spare link being opened */
 	SSL_SESSION *session;	/* for resumption on the next link */
 };
 

@@ -54,6 +54,7 @@ struct dir {
 	unsigned from_initiator:1;
 	unsigned handshake:1;	/* still re-framing */
 	unsigned eof:1;		/* source ended */
+	unsigned shut_sent:1;	/* close_notify / FIN queued */
 	unsigned shut:1;	/* destination's write side ended */
 	uint64_t bytes;		/* delivered to the destination */
 };

@@ -365,6 +365,8 @@ alias_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 		struct gw_reply r;
 		(void)gw_decode_reply(msg, &r, &why);
 		if (peer_node_port(e->peer, e->name, 0, &port) == 0) {
+			peer_node_seen(e->peer, e->name, r.node_type, r.high,
+			    r.low, gateway_now_ms());
 			log_debug("epmd=%llu peer=%s node=%s -> alias port %u",
 			    (unsigned long long)e->id, e->peer->cfg->name,
 			    e->name, port);
@@ -535,6 +537,17 @@ handle_request(struct econn *e, const struct epmd_req *req)
 	case EPMD_PORT_PLEASE2_REQ:
 		snprintf(e->name, sizeof(e->name), "%s", req->name);
 		if (e->peer != NULL) {
+			/* Answered a moment ago: skip the round trip. */
+			const struct peer_node *pn = peer_node_fresh(e->peer,
+			    req->name, gateway_now_ms());
+			if (pn != NULL && e->peer->cfg->kind ==
+			    PEER_KIND_GATEWAY) {
+				(void)out_put(e, out, epmd_port2_reply(out,
+				    sizeof(out), pn->port, pn->node_type, 0,
+				    pn->high, pn->low, pn->name, NULL, 0));
+				reply_and_close(e);
+				return;
+			}
 			ask_peer(e, GW_RESOLVE, req->name);
 			return;
 		}

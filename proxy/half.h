@@ -32,6 +32,7 @@ struct half {
 	unsigned wr_needs_r:1;	/* last SSL write/shutdown wanted read */
 	unsigned hs_needs_r:1, hs_needs_w:1;
 	unsigned rd_ready:1;	/* may be readable: read until it would block */
+	unsigned gathered:1;	/* half_gather() done */
 	const char *err;	/* static reason after HALF_ERR */
 	char errbuf[120];	/* OpenSSL's reason, when there is one */
 };
@@ -59,6 +60,21 @@ ssize_t half_write(struct half *h, const void *buf, size_t len);
 
 /* Returns 1 if a TLS half holds decrypted bytes not yet read. */
 int half_pending(const struct half *h);
+
+/*
+ * TLS halves only: from now on, records are gathered in a write buffer of
+ * CAP bytes and sent together by half_flush() (half_write() flushes after
+ * each call), so a 64 KiB write costs one send instead of one per 16 KiB
+ * record.  Returns 0 or -1 (nothing changed).
+ */
+int half_gather(struct half *h, int cap);
+
+/* Sends what half_gather()'s buffer holds: 0 when it is empty, HALF_AGAIN
+ * (writability wanted), HALF_ERR.  No-op on other halves. */
+int half_flush(struct half *h);
+
+/* Returns 1 if gathered records wait to be sent. */
+int half_unflushed(const struct half *h);
 
 /* Drives the TLS handshake: 1 done, HALF_AGAIN, HALF_ERR. */
 int half_handshake(struct half *h);

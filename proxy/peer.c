@@ -152,6 +152,40 @@ node_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 		conn_close(c, "link_failed", "no link to peer");
 }
 
+static struct peer_node *
+node_find(const struct peer *p, const char *name)
+{
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (strcmp(p->nodes[i]->name, name) == 0)
+			return p->nodes[i];
+	return NULL;
+}
+
+void
+peer_node_seen(struct peer *p, const char *name, uint8_t node_type,
+    uint16_t high, uint16_t low, uint64_t now)
+{
+	struct peer_node *pn = node_find(p, name);
+
+	if (pn == NULL)
+		return;
+	pn->seen_ms = now;
+	pn->node_type = node_type;
+	pn->high = high;
+	pn->low = low;
+}
+
+const struct peer_node *
+peer_node_fresh(const struct peer *p, const char *name, uint64_t now)
+{
+	const struct peer_node *pn = node_find(p, name);
+
+	if (pn == NULL || pn->seen_ms == 0 ||
+	    now - pn->seen_ms > PEER_RESOLVE_CACHE_MS)
+		return NULL;
+	return pn;
+}
+
 void
 peer_request_name(const struct peer *p, const char *alive, char *out,
     size_t cap)

@@ -28,7 +28,12 @@ struct peer_node {
 	struct listener *l;
 	uint16_t port;		/* ours, on the alias address */
 	uint16_t remote_port;	/* native peers: the node's TLS port */
+	uint64_t seen_ms;	/* last time the peer said it exists */
+	uint16_t high, low;	/* ... with these versions and type */
+	uint8_t node_type;
 };
+
+#define PEER_RESOLVE_CACHE_MS	5000	/* a positive answer is reused */
 
 struct peer {
 	struct gateway *gw;
@@ -59,6 +64,17 @@ void peer_free(struct peer *p);
  */
 int peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
     uint16_t *port);
+
+/*
+ * Remembers that the peer confirmed remote node NAME (versions and type)
+ * at NOW / returns the remembered answer when it is younger than
+ * PEER_RESOLVE_CACHE_MS, else NULL.  Only positive answers are kept: a
+ * lookup of a node that is not there always asks the peer.
+ */
+void peer_node_seen(struct peer *p, const char *name, uint8_t node_type,
+    uint16_t high, uint16_t low, uint64_t now);
+const struct peer_node *peer_node_fresh(const struct peer *p,
+    const char *name, uint64_t now);
 
 /* Writes the name a gateway request uses for remote node ALIVE: ALIVE
  * itself, or ALIVE@HOST for a peer reached through a bastion (via). */

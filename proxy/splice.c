@@ -16,6 +16,7 @@
 
 #define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
 #define SPLICE_TLS_RBUF	(64 * 1024)	/* TLS read-ahead buffer */
+#define SPLICE_TLS_WBUF	(72 * 1024)	/* gathers a 64 KiB write's records */
 
 static size_t
 dir_room(const struct dir *d)
@@ -157,17 +158,24 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 	 * read again until it is reported readable (saves a syscall a turn). */
 	if (!src->rd_ready && !half_pending(src))
 		return 0;
+	size_t want;
 	if (d->handshake) {
 		if (d->hslen == CONN_HS_CAP)
 			return 0;
-		n = half_read(src, d->hs + d->hslen, CONN_HS_CAP - d->hslen);
+		want = CONN_HS_CAP - d->hslen;
+		n = half_read(src, d->hs + d->hslen, want);
 	} else {
 		if (dir_reserve(c, d, 1) == -1)
 			return 0;	/* full: back-pressure */
-		n = half_read(src, d->buf + d->off + d->len, dir_room(d));
+		want = dir_room(d);
+		n = half_read(src, d->buf + d->off + d->len, want);
 	}
 	if (n == HALF_AGAIN)
 		return 0;
+	/* A short read drained the socket: do not ask again until the event
+	 * loop says so (a TLS half still serves what OpenSSL buffered). */
+	if (n > 0 && (size_t)n < want)
+		src->rd_ready = 0;
 	if (n == HALF_ERR)
 		return conn_fail(c, "io_error", "%s read: %s",
 		    src == &c->local ? "local" :
@@ -186,6 +194,16 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 		return hs_filter(c, d);
 	}
 	d->len += (size_t)n;
+	/* TLS hands out one record per read: take what else is already
+	 * here so the node gets it in one write, not one per record. */
+	for (int i = 0; i < 8 && src->ssl != NULL && dir_room(d) > 0 &&
+	    (half_pending(src) || src->rd_ready); i++) {
+		want = dir_room(d);
+		n = half_read(src, d->buf + d->off + d->len, want);
+		if (n <= 0)
+			break;		/* AGAIN, EOF, error: next round */
+		d->len += (size_t)n;
+	}
 	return 0;
 }
 
@@ -210,8 +228,21 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		*progress = 1;
 	}
 	d->off = 0;
+	if (half_unflushed(dst)) {
+		int r = half_flush(dst);
+		if (r == HALF_AGAIN)
+			return 0;
+		if (r == HALF_ERR)
+			return conn_fail(c, "io_error", "remote write: %s",
+			    dst->err ? dst->err : "error");
+		*progress = 1;
+	}
 	if (d->eof && !d->shut && d->hslen == 0) {
-		int r = half_shutdown_wr(dst);
+		int r = d->shut_sent ? 0 : half_shutdown_wr(dst);
+		if (r == 0) {
+			d->shut_sent = 1;
+			r = half_flush(dst);	/* the close_notify itself */
+		}
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
@@ -332,6 +363,9 @@ splice_start(struct conn *c, int local_initiator)
 		SSL_set_default_read_buffer_len(tls[i]->ssl, SPLICE_TLS_RBUF);
 		(void)SSL_set_options(tls[i]->ssl,
 		    SSL_OP_IGNORE_UNEXPECTED_EOF);
+		/* Records of one write leave in one send. */
+		if (half_gather(tls[i], SPLICE_TLS_WBUF) == -1)
+			return conn_fail(c, "internal", "TLS buffer setup");
 	}
 	hs_verify_init(c->hv, &pol);
 	/* inet_tcp_dist frames the handshake with 2-byte lengths, TLS legs

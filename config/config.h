@@ -210,6 +210,15 @@ int config_parse_duration(const char *s, unsigned *ms);
 int config_why(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Address tests on parsed addresses: loopback (127/8, ::1, ::ffff:127/104),
+ * wildcard (0.0.0.0, ::), same address (family and address, not port), and
+ * the port in host order. */
+int config_sa_loopback(const struct config_sockaddr *sa);
+int config_sa_wildcard(const struct config_sockaddr *sa);
+int config_sa_same(const struct config_sockaddr *a,
+    const struct config_sockaddr *b);
+uint16_t config_sa_port(const struct config_sockaddr *sa);
+
 /*
  * Like config_load(), but parses the LEN bytes at TEXT as if they had been
  * read from the file NAME: NAME prefixes every error message and relative

@@ -11,43 +11,6 @@
 
 #define PUBLIC_PORTS_MAX	10000
 
-/* Returns 1 for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
-static int
-is_loopback(const struct config_sockaddr *sa)
-{
-	const struct in6_addr *a6;
-
-	if (sa->ss.ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)&sa->ss)->sin_addr.
-		    s_addr) >> 24) == 127;
-	a6 = &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr;
-	return IN6_IS_ADDR_LOOPBACK(a6) ||
-	    (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
-}
-
-static int
-is_wildcard(const struct config_sockaddr *sa)
-{
-	if (sa->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&sa->ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(
-	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
-}
-
-static int
-same_addr(const struct config_sockaddr *a, const struct config_sockaddr *b)
-{
-	if (a->ss.ss_family != b->ss.ss_family)
-		return 0;
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
-	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
-	    sizeof(struct in6_addr)) == 0;
-}
-
 int
 config_set_public_epmd(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
@@ -64,7 +27,7 @@ config_set_public_epmd(const struct config_key *k,
 		return config_why(ctx->why, ctx->whylen, "\"%s\" is not ADDR:PORT with"
 		    " a numeric ADDR ([ADDR]:PORT for IPv6) and PORT 1..65535",
 		    v);
-	if (is_loopback(&sa))
+	if (config_sa_loopback(&sa))
 		return config_why(ctx->why, ctx->whylen, "must name this host's"
 		    " external address");
 	config_sockaddr_set_port(&sa, port);
@@ -148,11 +111,11 @@ config_rule_public(const struct config *cfg, const char **key,
 	int pinned = 0;
 
 	*key = "public_epmd";
-	if (pe->len != 0 && is_wildcard(pe) && pport == cfg->epmd_port)
+	if (pe->len != 0 && config_sa_wildcard(pe) && pport == cfg->epmd_port)
 		return config_why(whybuf, whylen, "must name this host's external"
 		    " address");
-	if (pe->len != 0 && pport == lport && (same_addr(pe, l) ||
-	    is_wildcard(pe) || is_wildcard(l)))
+	if (pe->len != 0 && pport == lport && (config_sa_same(pe, l) ||
+	    config_sa_wildcard(pe) || config_sa_wildcard(l)))
 		return config_why(whybuf, whylen, "port %u is the port of listen on"
 		    " the same address", pport);
 	*key = "public_ports";

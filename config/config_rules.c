@@ -18,37 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int
-same_addr(const struct config_sockaddr *a, const struct config_sockaddr *b)
-{
-	if (a->ss.ss_family != b->ss.ss_family)
-		return 0;
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
-	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
-	    sizeof(struct in6_addr)) == 0;
-}
-
-static int
-is_wildcard(const struct config_sockaddr *a)
-{
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(
-	    &((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
-}
-
-static uint16_t
-port_of(const struct config_sockaddr *a)
-{
-	if (a->ss.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
-}
-
 int
 config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
 {
@@ -56,10 +25,10 @@ config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
 
 	for (size_t i = 0; i < cfg->nepmd_listen; i++) {
 		config_sockaddr_set_port(&cfg->epmd_listen[i], cfg->epmd_port);
-		if (port_of(l) == cfg->epmd_port &&
-		    (is_wildcard(l) || same_addr(l, &cfg->epmd_listen[i])))
+		if (config_sa_port(l) == cfg->epmd_port &&
+		    (config_sa_wildcard(l) || config_sa_same(l, &cfg->epmd_listen[i])))
 			return config_why(whybuf, whylen, "port %u is the EPMD port"
-			    " of an epmd_listen address", port_of(l));
+			    " of an epmd_listen address", config_sa_port(l));
 	}
 	return 0;
 }

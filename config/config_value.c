@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -485,4 +486,48 @@ config_path_join(const char *dir, const char *v)
 	    strcmp(dir, "/") == 0 ? "" : "/", v) == -1)
 		return NULL;
 	return s;
+}
+
+int
+config_sa_loopback(const struct config_sockaddr *sa)
+{
+	const struct in6_addr *a6;
+
+	if (sa->ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&sa->ss)->sin_addr.
+		    s_addr) >> 24) == 127;
+	a6 = &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+int
+config_sa_wildcard(const struct config_sockaddr *sa)
+{
+	if (sa->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&sa->ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
+}
+
+int
+config_sa_same(const struct config_sockaddr *a, const struct config_sockaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0;
+}
+
+uint16_t
+config_sa_port(const struct config_sockaddr *sa)
+{
+	if (sa->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&sa->ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&sa->ss)->sin6_port);
 }

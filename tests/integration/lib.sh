@@ -612,6 +612,31 @@ rescue e -> {:dg_error, Exception.message(e)}
 end
 IO.puts("DGRESULT " <> inspect(r, limit: :infinity, printable_limit: :infinity))'
 
+# eval_run WHAT HOST NAME SECS LOG CODE TARGET ARGV...: run the short-lived
+# node ARGV (env -i first) in HOST's namespace with CODE (and TARGET, for
+# rpc) in its environment, appending to LOG, bounded by SECS; print the
+# DGRESULT line, or return 1 with LOG's tail on stderr.  For node_eval and
+# wire_eval.
+eval_run() {
+	local what=$1 h=$2 n=$3 secs=$4 log=$5 code=$6 target=$7 out
+	shift 7
+	local argv=("$@")
+	# env -i is argv[1]; add our variables right after it.
+	argv=("${argv[@]:0:2}" "DG_CODE=$code" "${argv[@]:2}")
+	[ -n "$target" ] && argv=("${argv[@]:0:2}" "DG_TARGET=$target" "${argv[@]:2}")
+	# --foreground: stay in our process group, so that a TERM to the
+	# group (run.sh's timeout, ^C) reaches the node at once.
+	in_ns "$h" timeout --foreground -k 5 "$secs" "${argv[@]}" </dev/null >>"$log" 2>&1 || true
+	out=$(sed -n 's/^DGRESULT //p' "$log")
+	if [ -z "$out" ]; then
+		echo "--- $log:" >&2
+		tail -n 20 "$log" >&2
+		echo "$what $n on $h: no result" >&2
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
 # node_eval [--elixir] [--hidden] [--target NODE] [--timeout SECS] HOST NAME
 # CODE: start a short-lived node NAME on HOST, evaluate CODE (Erlang
 # expressions without the final dot, or Elixir with --elixir), print the
@@ -632,9 +657,6 @@ node_eval() {
 	DG_EVALS=$((DG_EVALS + 1))
 	log=$DG_LOGDIR/eval-$(printf %02d "$DG_EVALS")-$n@$h.log
 	mapfile -t argv < <(node_cmd "$h" "$n" "$kind" "$DG_NAMES" "$hidden")
-	# env -i is argv[1]; add our variables right after it.
-	argv=("${argv[@]:0:2}" "DG_CODE=$code" "${argv[@]:2}")
-	[ -n "$target" ] && argv=("${argv[@]:0:2}" "DG_TARGET=$target" "${argv[@]:2}")
 	if [ "$kind" = elixir ]; then
 		argv+=(-e "$DG_EX_WRAPPER")
 	else
@@ -642,17 +664,7 @@ node_eval() {
 	fi
 	printf '### lib.sh: %s on %s%s:\n%s\n' "$n" "$h" \
 	    "${target:+ (rpc to $target)}" "$code" >"$log"
-	# --foreground: stay in our process group, so that a TERM to the
-	# group (run.sh's timeout, ^C) reaches the node at once.
-	in_ns "$h" timeout --foreground -k 5 "$secs" "${argv[@]}" </dev/null >>"$log" 2>&1 || true
-	out=$(sed -n 's/^DGRESULT //p' "$log")
-	if [ -z "$out" ]; then
-		echo "--- $log:" >&2
-		tail -n 20 "$log" >&2
-		echo "node_eval $n on $h: no result" >&2
-		return 1
-	fi
-	printf '%s\n' "$out"
+	eval_run node_eval "$h" "$n" "$secs" "$log" "$code" "$target" "${argv[@]}"
 }
 
 # node_rpc HOST NODE CODE: evaluate Erlang CODE on the running NODE (on
@@ -1084,20 +1096,10 @@ wire_eval() {
 	DG_EVALS=$((DG_EVALS + 1))
 	log=$DG_LOGDIR/eval-$(printf %02d "$DG_EVALS")-$n@$h.log
 	mapfile -t argv < <(wire_cmd "$h" "$n" "$proto" "$hidden" "$cert")
-	argv=("${argv[@]:0:2}" "DG_CODE=$code" "${argv[@]:2}")
-	[ -n "$target" ] && argv=("${argv[@]:0:2}" "DG_TARGET=$target" "${argv[@]:2}")
 	argv+=(-eval "$DG_ERL_WRAPPER")
 	printf '### lib.sh: %s on %s (%s)%s:\n%s\n' "$n" "$h" "$proto" \
 	    "${target:+ (rpc to $target)}" "$code" >"$log"
-	in_ns "$h" timeout --foreground -k 5 "$secs" "${argv[@]}" </dev/null >>"$log" 2>&1 || true
-	out=$(sed -n 's/^DGRESULT //p' "$log")
-	if [ -z "$out" ]; then
-		echo "--- $log:" >&2
-		tail -n 20 "$log" >&2
-		echo "wire_eval $n on $h: no result" >&2
-		return 1
-	fi
-	printf '%s\n' "$out"
+	eval_run wire_eval "$h" "$n" "$secs" "$log" "$code" "$target" "${argv[@]}"
 }
 
 # wire_rpc [--tcp] HOST NODE CODE: evaluate Erlang CODE on the running NODE

@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := $(filter-out proxy/main.c,$(wildcard proxy/*.c crypto/*.c config/*.c))
+LIB_SRCS := $(filter-out proxy/main.c,$(wildcard proxy/*.c proxy/*/*.c crypto/*.c config/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 #define TIMEOUT_MIN_MS	100
 #define TIMEOUT_MAX_MS	(10 * 60 * 1000)

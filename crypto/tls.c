@@ -10,7 +10,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "config/config.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 #define TLS_GROUPS		"X25519:P-256"
 #define TLS_CIPHERSUITES	"TLS_AES_128_GCM_SHA256:" \

@@ -16,9 +16,9 @@
 #include "proxy/gwlink.h"
 #include "proxy/inbound.h"
 #include "crypto/ident.h"
-#include "proxy/hs_verify.h"
-#include "proxy/lockout.h"
-#include "proxy/log.h"
+#include "proxy/wire/hs_verify.h"
+#include "proxy/wire/lockout.h"
+#include "proxy/util/log.h"
 #include "proxy/splice.h"
 
 #define REQUEST_IDLE_MS	30000	/* inbound: silence allowed between requests */

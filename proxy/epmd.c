@@ -11,17 +11,18 @@
 #include <event2/event.h>
 
 #include "config/config.h"
-#include "proxy/epmd_proto.h"
+#include "proxy/wire/epmd_proto.h"
 #include "proxy/epmdc.h"
 #include "proxy/gateway.h"
 #include "proxy/gwlink.h"
-#include "proxy/gwproto.h"
+#include "proxy/wire/gwproto.h"
 #include "proxy/half.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
+#include "proxy/util/sockaddr.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
-#include "proxy/registry.h"
+#include "proxy/wire/registry.h"
 
 #define EPMD_OUT_MAX	(256 * 1024)	/* NAMES/DUMP reply bound */
 
@@ -106,8 +107,8 @@ accept_common(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 	e->peer = peer;
 	e->public = public;
 	e->family = sa->sa_family;
-	e->local_client = net_is_loopback(sa) || net_same_addr(sa, local);
-	net_fmt(sa, e->addr, sizeof(e->addr));
+	e->local_client = sa_is_loopback(sa) || sa_same_addr(sa, local);
+	sa_fmt(sa, e->addr, sizeof(e->addr));
 	half_init(&e->h);
 	if (half_open(&e->h, gw->base, fd, NULL, epmd_io, e) == -1 ||
 	    (e->timer = evtimer_new(gw->base, epmd_timeout, e)) == NULL ||
@@ -507,7 +508,7 @@ handle_public(struct econn *e, const struct epmd_req *req)
 		return;
 	case EPMD_NAMES_REQ:
 		(void)out_put(e, out, epmd_names_header(out, sizeof(out),
-		    net_port((const struct sockaddr *)&cfg->public_epmd.ss)));
+		    sa_port((const struct sockaddr *)&cfg->public_epmd.ss)));
 		if (cfg->public_names)
 			registry_foreach(e->gw->reg, public_line, e);
 		reply_and_close(e);

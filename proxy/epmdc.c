@@ -8,7 +8,7 @@
 
 #include <event2/event.h>
 
-#include "proxy/epmd_proto.h"
+#include "proxy/wire/epmd_proto.h"
 #include "proxy/netutil.h"
 
 #define EPMDC_MAX_REPLY	65536

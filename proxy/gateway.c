@@ -19,12 +19,13 @@
 #include "proxy/epmd.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
-#include "proxy/lockout.h"
-#include "proxy/log.h"
+#include "proxy/wire/lockout.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
+#include "proxy/util/sockaddr.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
-#include "proxy/registry.h"
+#include "proxy/wire/registry.h"
 
 #define REGISTRY_MAX	4096
 
@@ -51,7 +52,7 @@ add_listener(struct gateway *gw, const struct config_sockaddr *sa,
 		return -1;
 	gw->listeners[gw->nlisteners++] = l;
 	log_info("listening %s on %s", what,
-	    net_fmt((const struct sockaddr *)&sa->ss, a, sizeof(a)));
+	    sa_fmt((const struct sockaddr *)&sa->ss, a, sizeof(a)));
 	return 0;
 }
 

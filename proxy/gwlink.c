@@ -14,9 +14,9 @@
 #include "config/config.h"
 #include "crypto/ident.h"
 #include "proxy/gateway.h"
-#include "proxy/gwproto.h"
+#include "proxy/wire/gwproto.h"
 #include "proxy/half.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
 

@@ -18,11 +18,12 @@
 #include "proxy/gwlink.h"
 #include "proxy/peer.h"
 #include "proxy/gateway.h"
-#include "proxy/gwproto.h"
-#include "proxy/lockout.h"
-#include "proxy/log.h"
+#include "proxy/wire/gwproto.h"
+#include "proxy/wire/lockout.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
-#include "proxy/registry.h"
+#include "proxy/util/sockaddr.h"
+#include "proxy/wire/registry.h"
 #include "proxy/splice.h"
 
 #define MAX_REQUEST_BODY	(GWPROTO_MAX_NAME + 1)
@@ -42,8 +43,8 @@ accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
 		c->direct = 1;
 		snprintf(c->target, sizeof(c->target), "%s", direct);
 	}
-	net_fmt(peer, c->raddr, sizeof(c->raddr));
-	net_fmt_ip(peer, c->rip, sizeof(c->rip));
+	sa_fmt(peer, c->raddr, sizeof(c->raddr));
+	sa_fmt_ip(peer, c->rip, sizeof(c->rip));
 	if ((ssl = SSL_new(gw->srv_ctx)) == NULL ||
 	    SSL_set_fd(ssl, fd) != 1) {
 		SSL_free(ssl);

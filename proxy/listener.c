@@ -9,8 +9,9 @@
 
 #include <event2/event.h>
 
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
+#include "proxy/util/sockaddr.h"
 
 #define ACCEPTS_PER_WAKEUP	32
 
@@ -96,14 +97,14 @@ listener_new(struct event_base *base, const struct sockaddr *sa,
 	snprintf(l->what, sizeof(l->what), "%s", what);
 	if ((l->fd = net_listen(sa, len, 511)) == -1) {
 		snprintf(err, errlen, "listen %s %s: %s", what,
-		    net_fmt(sa, a, sizeof(a)), strerror(errno));
+		    sa_fmt(sa, a, sizeof(a)), strerror(errno));
 		goto fail;
 	}
 	if (getsockname(l->fd, (struct sockaddr *)&bound, &blen) == -1) {
 		snprintf(err, errlen, "getsockname: %s", strerror(errno));
 		goto fail;
 	}
-	l->port = net_port((struct sockaddr *)&bound);
+	l->port = sa_port((struct sockaddr *)&bound);
 	l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, listener_accept,
 	    l);
 	l->resume = evtimer_new(base, listener_resume, l);

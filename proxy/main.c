@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "proxy/gateway.h"
 #include "proxy/inetrc.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
 

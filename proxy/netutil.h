@@ -28,16 +28,6 @@ int net_connect(const struct sockaddr *sa, socklen_t len);
 /* Returns 0 if the pending connect on FD succeeded, else the errno. */
 int net_connect_result(int fd);
 
-/* Formats SA as "1.2.3.4:5" or "[::1]:5" into BUF.  Returns BUF. */
-char *net_fmt(const struct sockaddr *sa, char *buf, size_t len);
-/* Formats only the address of SA ("1.2.3.4", "::1").  Returns BUF. */
-char *net_fmt_ip(const struct sockaddr *sa, char *buf, size_t len);
-/* Returns the port of SA (host order), 0 for other families. */
-uint16_t net_port(const struct sockaddr *sa);
-/* Returns 1 if SA is 127.0.0.0/8 or ::1 (or v4-mapped loopback). */
-int net_is_loopback(const struct sockaddr *sa);
-/* Returns 1 if the two addresses are equal (family, address; no port). */
-int net_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 
 /*
  * Looks up TCP listening sockets on PORT in /proc/net/tcp and tcp6 of this

@@ -12,10 +12,11 @@
 #include "proxy/epmd.h"
 #include "proxy/gateway.h"
 #include "proxy/gwlink.h"
-#include "proxy/gwproto.h"
+#include "proxy/wire/gwproto.h"
 #include "proxy/listener.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 #include "proxy/netutil.h"
+#include "proxy/util/sockaddr.h"
 #include "proxy/splice.h"
 
 static void
@@ -140,7 +141,7 @@ node_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
 		else
 			((struct sockaddr_in6 *)&ss)->sin6_port =
 			    htons(pn->remote_port);
-		net_fmt((struct sockaddr *)&ss, c->raddr, sizeof(c->raddr));
+		sa_fmt((struct sockaddr *)&ss, c->raddr, sizeof(c->raddr));
 		c->link = gwlink_direct(p, (struct sockaddr *)&ss,
 		    p->cfg->addr.len, route_reply, c);
 	} else {

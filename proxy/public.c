@@ -11,7 +11,7 @@
 #include "proxy/gateway.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 #define PUBLIC_MAX	1024
 

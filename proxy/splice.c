@@ -9,10 +9,10 @@
 
 #include "config/config.h"
 #include "proxy/conn.h"
-#include "proxy/dist_hs.h"
+#include "proxy/wire/dist_hs.h"
 #include "proxy/gateway.h"
-#include "proxy/hs_verify.h"
-#include "proxy/log.h"
+#include "proxy/wire/hs_verify.h"
+#include "proxy/util/log.h"
 
 #define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
 #define SPLICE_TLS_RBUF	(64 * 1024)	/* TLS read-ahead buffer */

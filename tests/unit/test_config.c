@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 /* Lines 1-2 and 3-6 of most test files. */
 #define GW	"[gateway]\nhostnames = hostA hostA.test\n"

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "proxy/dist_hs.h"
+#include "proxy/wire/dist_hs.h"
 
 /* OTP 25.2.3 send_name of b@vm on plain TCP (PROTOCOLS.md 3.2). */
 static const uint8_t send_name_b_vm[] = {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "proxy/epmd_proto.h"
+#include "proxy/wire/epmd_proto.h"
 
 /* a@vm on 43231, OTP 25.2.3 [tested] */
 static const uint8_t alive2_a[] = {

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "proxy/gwproto.h"
+#include "proxy/wire/gwproto.h"
 
 /* The worked example of docs/gateway-protocol.md. */
 static const uint8_t resolve_b1[] = {

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "crypto/cookie.h"
-#include "proxy/dist_hs.h"
-#include "proxy/hs_verify.h"
+#include "proxy/wire/dist_hs.h"
+#include "proxy/wire/hs_verify.h"
 
 #define COOKIE_TEXT	"Hv3-distinct-Cookie-Pq8"
 #define OTHER_TEXT	"not-the-cookie"

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "proxy/lockout.h"
-#include "proxy/log.h"
+#include "proxy/wire/lockout.h"
+#include "proxy/util/log.h"
 
 #define WINDOW	10000U		/* ms */
 #define BAN	60000U

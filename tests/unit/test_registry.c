@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "proxy/registry.h"
+#include "proxy/wire/registry.h"
 
 #define T0	((time_t)1700000000)
 

@@ -1,7 +1,9 @@
 /* gwproto.c — see gwproto.h and docs/gateway-protocol.md. */
-#include "proxy/gwproto.h"
+#include "proxy/wire/gwproto.h"
 
 #include <string.h>
+
+#include "proxy/util/bytes.h"
 
 #define MAGIC0			0x44	/* 'D' */
 #define MAGIC1			0x47	/* 'G' */
@@ -27,18 +29,7 @@ set_why(const char **why, const char *reason)
 		*why = reason;
 }
 
-static uint16_t
-get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static void
-put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static int
 is_printable(uint8_t c)
@@ -80,7 +71,7 @@ put_header(uint8_t *out, uint8_t type, size_t body_len)
 	out[1] = MAGIC1;
 	out[2] = GWPROTO_VERSION;
 	out[3] = type;
-	put_u16(out + 4, (uint16_t)body_len);
+	put16(out + 4, (uint16_t)body_len);
 }
 
 static int
@@ -118,7 +109,7 @@ gw_parse(const uint8_t *buf, size_t len, struct gw_msg *msg, const char **why)
 	}
 	if (len < GWPROTO_HDR)
 		return GW_PARSE_NEED_MORE;
-	body_len = get_u16(buf + 4);
+	body_len = get16(buf + 4);
 	if (body_len > GWPROTO_MAX_BODY) {
 		set_why(why, "body too long");
 		return GW_PARSE_BAD;
@@ -217,8 +208,8 @@ gw_encode_resolve_ok(uint8_t *out, size_t cap, uint16_t high, uint16_t low,
 		return 0;
 	put_header(out, GW_RESOLVE_REPLY, RESOLVE_OK_BODY);
 	b[0] = GW_OK;
-	put_u16(b + 1, high);
-	put_u16(b + 3, low);
+	put16(b + 1, high);
+	put16(b + 3, low);
 	b[5] = node_type;
 	return GWPROTO_HDR + RESOLVE_OK_BODY;
 }
@@ -249,7 +240,7 @@ gw_encode_names(uint8_t *out, size_t cap, const char *const *names,
 	put_header(out, GW_NAMES_REPLY, body_len);
 	b = out + GWPROTO_HDR;
 	*b++ = GW_OK;
-	put_u16(b, (uint16_t)count);
+	put16(b, (uint16_t)count);
 	b += 2;
 	for (size_t i = 0; i < count; i++) {
 		size_t nlen = strlen(names[i]);
@@ -278,7 +269,7 @@ walk_names(const struct gw_msg *msg, void (*fn)(const char *, void *),
 		set_why(why, "not a NAMES_REPLY OK body");
 		return -1;
 	}
-	count = get_u16(b + 1);
+	count = get16(b + 1);
 	off = NAMES_OK_FIXED;
 	for (unsigned i = 0; i < count; i++) {
 		size_t nlen;
@@ -386,8 +377,8 @@ gw_decode_reply(const struct gw_msg *msg, struct gw_reply *out,
 			set_why(why, "RESOLVE_REPLY OK must have 6 body bytes");
 			return -1;
 		}
-		out->high = get_u16(b + 1);
-		out->low = get_u16(b + 3);
+		out->high = get16(b + 1);
+		out->low = get16(b + 3);
 		out->node_type = b[5];
 		break;
 	case GW_ROUTE_REPLY:

@@ -1,11 +1,11 @@
 /* lockout.c — see lockout.h. */
-#include "proxy/lockout.h"
+#include "proxy/wire/lockout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 struct entry {
 	char key[LOCKOUT_KEY_MAX];

@@ -8,7 +8,7 @@
  * forgotten first once more than REGISTRY_REMEMBER are kept.  An entry
  * keeps its name and creation counter across unregister/re-register.
  */
-#include "proxy/registry.h"
+#include "proxy/wire/registry.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,9 @@
 /* dist_hs.c — see dist_hs.h.  Byte layouts: PROTOCOLS.md section 3. */
-#include "proxy/dist_hs.h"
+#include "proxy/wire/dist_hs.h"
 
 #include <string.h>
+
+#include "proxy/util/bytes.h"
 
 /* Fixed parts of the payloads, tag included. */
 #define NAME_N_FIXED	15	/* 'N' flags:8 creation:4 nlen:2 */
@@ -26,23 +28,12 @@ set_why(const char **why, const char *reason)
 		*why = reason;
 }
 
-static uint16_t
-get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
 
 static uint64_t
 get_u64(const uint8_t *p)
 {
-	return ((uint64_t)get_u32(p) << 32) | get_u32(p + 4);
+	return ((uint64_t)get32(p) << 32) | get32(p + 4);
 }
 
 /*
@@ -87,7 +78,7 @@ dist_hs_next(const uint8_t *buf, size_t len, unsigned prefix,
 	}
 	if (len < prefix)
 		return DIST_NEED_MORE;
-	mlen = prefix == 2 ? get_u16(buf) : get_u32(buf);
+	mlen = prefix == 2 ? get16(buf) : get32(buf);
 	if (mlen == 0) {
 		set_why(why, "empty handshake message");
 		return DIST_BAD;
@@ -123,15 +114,10 @@ dist_hs_frame(uint8_t *out, size_t cap, unsigned prefix,
 		return 0;
 	/* memmove: the caller may reframe in place. */
 	memmove(out + prefix, payload, len);
-	if (prefix == 2) {
-		out[0] = (uint8_t)(len >> 8);
-		out[1] = (uint8_t)len;
-	} else {
-		out[0] = (uint8_t)(len >> 24);
-		out[1] = (uint8_t)(len >> 16);
-		out[2] = (uint8_t)(len >> 8);
-		out[3] = (uint8_t)len;
-	}
+	if (prefix == 2)
+		put16(out, (uint16_t)len);
+	else
+		put32(out, (uint32_t)len);
 	return prefix + len;
 }
 
@@ -159,7 +145,7 @@ dist_parse_name(const uint8_t *p, size_t len, struct dist_name *out,
 			set_why(why, "short send_name");
 			return -1;
 		}
-		nlen = get_u16(p + 13);
+		nlen = get16(p + 13);
 		if (len - NAME_N_FIXED < nlen) {
 			set_why(why, "send_name name runs past the message");
 			return -1;
@@ -170,7 +156,7 @@ dist_parse_name(const uint8_t *p, size_t len, struct dist_name *out,
 			goto fail;
 		out->v6 = 1;
 		out->flags = get_u64(p + 1);
-		out->creation = get_u32(p + 9);
+		out->creation = get32(p + 9);
 		return 0;
 	}
 	if (p[0] == 'n') {
@@ -182,8 +168,8 @@ dist_parse_name(const uint8_t *p, size_t len, struct dist_name *out,
 		    len - NAME_n_FIXED, why) == -1)
 			goto fail;
 		out->v6 = 0;
-		out->version = get_u16(p + 1);
-		out->flags = get_u32(p + 3);
+		out->version = get16(p + 1);
+		out->flags = get32(p + 3);
 		return 0;
 	}
 	set_why(why, "not a send_name message");
@@ -209,7 +195,7 @@ dist_parse_challenge(const uint8_t *p, size_t len,
 			set_why(why, "short send_challenge");
 			return -1;
 		}
-		nlen = get_u16(p + 17);
+		nlen = get16(p + 17);
 		if (len - CHAL_N_FIXED < nlen) {
 			set_why(why, "send_challenge name runs past the message");
 			return -1;
@@ -220,8 +206,8 @@ dist_parse_challenge(const uint8_t *p, size_t len,
 			goto fail;
 		out->v6 = 1;
 		out->flags = get_u64(p + 1);
-		out->challenge = get_u32(p + 9);
-		out->creation = get_u32(p + 13);
+		out->challenge = get32(p + 9);
+		out->creation = get32(p + 13);
 		return 0;
 	}
 	if (p[0] == 'n') {
@@ -233,8 +219,8 @@ dist_parse_challenge(const uint8_t *p, size_t len,
 		    len - CHAL_n_FIXED, why) == -1)
 			goto fail;
 		out->v6 = 0;
-		out->flags = get_u32(p + 3);
-		out->challenge = get_u32(p + 7);
+		out->flags = get32(p + 3);
+		out->challenge = get32(p + 7);
 		return 0;
 	}
 	set_why(why, "not a send_challenge message");
@@ -255,14 +241,14 @@ parse_named(const uint8_t *p, size_t len, struct dist_status *out,
 		set_why(why, "short named: status");
 		return -1;
 	}
-	nlen = get_u16(p);
+	nlen = get16(p);
 	if (len - 2 < nlen || len - 2 - nlen < 4) {
 		set_why(why, "named: status shorter than its fields");
 		return -1;
 	}
 	if (copy_name(out->name, &out->name_len, p + 2, nlen, why) == -1)
 		return -1;
-	out->creation = get_u32(p + 2 + nlen);
+	out->creation = get32(p + 2 + nlen);
 	/* Extra bytes after the creation are ignored. */
 	return 0;
 }
@@ -319,8 +305,8 @@ dist_parse_complement(const uint8_t *p, size_t len, uint32_t *flags_high,
 		set_why(why, "send_complement must be 9 bytes");
 		return -1;
 	}
-	*flags_high = get_u32(p + 1);
-	*creation = get_u32(p + 5);
+	*flags_high = get32(p + 1);
+	*creation = get32(p + 5);
 	return 0;
 }
 
@@ -338,7 +324,7 @@ dist_parse_reply(const uint8_t *p, size_t len, uint32_t *challenge,
 		set_why(why, "challenge_reply must be 21 bytes");
 		return -1;
 	}
-	*challenge = get_u32(p + 1);
+	*challenge = get32(p + 1);
 	memcpy(digest, p + 5, 16);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* hs_verify.c — see hs_verify.h. */
-#include "proxy/hs_verify.h"
+#include "proxy/wire/hs_verify.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "crypto/cookie.h"
-#include "proxy/dist_hs.h"
+#include "proxy/wire/dist_hs.h"
 
 static int
 refuse(struct hs_verify *v, const char *code, const char *fmt, ...)

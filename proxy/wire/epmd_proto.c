@@ -14,10 +14,12 @@
  *   bad UTF-8 or too long is EPMD_BAD).  Stricter than epmd, which would
  *   answer NOEXIST for such a name, but no such name can be registered.
  */
-#include "proxy/epmd_proto.h"
+#include "proxy/wire/epmd_proto.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "proxy/util/bytes.h"
 
 /* EPMD_BAD reasons for unknown tags, one per byte value. */
 #define UT(s)	"unknown request tag " s
@@ -37,27 +39,8 @@ static const char *const unknown_tag[] = {
 _Static_assert(sizeof(unknown_tag) / sizeof(unknown_tag[0]) == 256,
     "one reason per tag byte");
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Counts the characters of strict UTF-8 in S: no overlong forms, no

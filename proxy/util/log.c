@@ -1,5 +1,5 @@
 /* log.c — see log.h. */
-#include "proxy/log.h"
+#include "proxy/util/log.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "config/config.h"
 #include "proxy/util/log.h"
 
 #define TLS_GROUPS		"X25519:P-256"
@@ -203,7 +202,7 @@ fail:
 
 /* Loads certificate chain, key and CA into CTX.  Returns 0 or -1. */
 static int
-load_files(SSL_CTX *ctx, const struct config *cfg, char *err, size_t errlen)
+load_files(SSL_CTX *ctx, const struct tls_files *cfg, char *err, size_t errlen)
 {
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) != 1) {
 		set_err(err, errlen, "cert", cfg->cert);
@@ -228,7 +227,7 @@ load_files(SSL_CTX *ctx, const struct config *cfg, char *err, size_t errlen)
 
 /* Settings shared by both ends.  Returns 0 or -1 with ERR set. */
 static int
-ctx_common(SSL_CTX *ctx, const struct config *cfg, char *err, size_t errlen)
+ctx_common(SSL_CTX *ctx, const struct tls_files *cfg, char *err, size_t errlen)
 {
 	int minv = cfg->min_version != 0 ? cfg->min_version : TLS1_3_VERSION;
 	char msg[64];
@@ -273,7 +272,7 @@ ctx_common(SSL_CTX *ctx, const struct config *cfg, char *err, size_t errlen)
 }
 
 SSL_CTX *
-tls_server_ctx_new(const struct config *cfg, char *err, size_t errlen)
+tls_server_ctx_new(const struct tls_files *cfg, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
@@ -302,7 +301,8 @@ fail:
 }
 
 SSL_CTX *
-tls_client_ctx_new(const struct config *cfg, char *err, size_t errlen)
+tls_client_ctx_new(const struct tls_files *cfg,
+    int (*new_session)(SSL *, SSL_SESSION *), char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
@@ -314,13 +314,91 @@ tls_client_ctx_new(const struct config *cfg, char *err, size_t errlen)
 	if (ctx_common(ctx, cfg, err, errlen) == -1)
 		goto fail1;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	(void)SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+	if (new_session != NULL) {
+		/* Sessions are kept by the caller's callback (one per peer),
+		 * not in OpenSSL's internal cache. */
+		(void)SSL_CTX_set_session_cache_mode(ctx,
+		    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(ctx, new_session);
+	} else
+		(void)SSL_CTX_set_session_cache_mode(ctx,
+		    SSL_SESS_CACHE_CLIENT);
 	return ctx;
 
 fail1:
 	SSL_CTX_free(ctx);
 fail:
 	return NULL;
+}
+
+SSL *
+tls_client_new(SSL_CTX *ctx, int fd, const char *sni, int min_version,
+    SSL_SESSION *resume, void *app)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 ||
+	    (sni != NULL && SSL_set_tlsext_host_name(ssl, sni) != 1) ||
+	    (min_version != 0 &&
+	    SSL_set_min_proto_version(ssl, min_version) != 1) ||
+	    (resume != NULL && SSL_set_session(ssl, resume) != 1)) {
+		SSL_free(ssl);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_set_connect_state(ssl);
+	SSL_set_app_data(ssl, app);
+	return ssl;
+}
+
+SSL *
+tls_server_new(SSL_CTX *ctx, int fd, int min_version)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 ||
+	    (min_version != 0 &&
+	    SSL_set_min_proto_version(ssl, min_version) != 1)) {
+		SSL_free(ssl);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+void
+tls_tune_stream(SSL *ssl, int rbuf)
+{
+	(void)SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_read_ahead(ssl, 1);
+	SSL_set_default_read_buffer_len(ssl, (size_t)rbuf);
+	(void)SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+
+int
+tls_peer_verify(SSL *ssl, char *why, size_t len)
+{
+	long v;
+
+	if (SSL_get0_peer_certificate(ssl) == NULL) {
+		(void)snprintf(why, len, "no certificate");
+		return TLS_PEER_NO_CERT;
+	}
+	if ((v = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		(void)snprintf(why, len, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(v));
+		return TLS_PEER_BAD;
+	}
+	return 0;
+}
+
+const char *
+tls_verify_failure(SSL *ssl)
+{
+	long v = SSL_get_verify_result(ssl);
+
+	return v == X509_V_OK ? NULL : X509_verify_cert_error_string(v);
 }
 
 /* An empty queue logs nothing and returns 0. */

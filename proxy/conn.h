@@ -1,138 +1,133 @@
 /*
- * conn.h — one distribution connection through the gateway.
+ * conn.h — the one connection model: every object that owns a socket.
  *
- * A conn has two halves: `local` (plain TCP to a node on this host) and
- * `remote` (mutual TLS to the peer's gateway), and two directions: `up`
- * (local -> remote) and `down` (remote -> local).  Its life is an explicit
- * state machine; every waiting state has a timer.  Inbound conns start in
- * CONN_TLS_ACCEPT and read gateway requests (inbound.c); outbound conns
- * start in CONN_ROUTE and wait for a link to the peer (peer.c); both end
- * in the splice (splice.c): the distribution handshake re-framed between
- * 2-byte and 4-byte lengths, then a bounded byte pipe.
+ * A struct conn is the base of each kind: the distribution tunnel
+ * (tunnel.h), the EPMD server connection (epmd.h), the link to a peer
+ * gateway (gwlink.h) and the EPMD client (epmdc.h).  Each kind embeds a
+ * struct conn as its first member and describes itself with a struct
+ * conn_ops: its state names and allowed transitions, the timer of each
+ * state, what a timeout means, and how its own parts are released.
  *
- * Closing: only conn_close() frees a conn, and only a top-level callback
- * (an event on the conn itself, or a reply delivered to it) calls it; the
- * functions below return -1 with c->why set and leave the close to their
- * caller, so nothing touches a freed conn.
+ * The base holds what every kind has: an id, its kind, its half (fd and
+ * TLS; a tunnel has a second one of its own), a timer, a state changed
+ * only through conn_set_state(), its place in the gateway's list, bytes
+ * each way and its start time.  The gateway can walk the list
+ * (conn_foreach) and close any or all of them (conn_close, conn_close_all)
+ * with a reason code from one table (wire/reason.h).
+ *
+ * Closing: conn_close() is the only way a conn ends.  It runs the kind's
+ * release hook (which logs the kind's summary line and frees what the
+ * kind added), closes the half, leaves the list and frees the object.
+ * Only a top-level callback (an event on the conn, or a reply delivered
+ * to it) calls it; functions below it return -1 and let their caller
+ * close, so nothing touches a freed conn.
  */
 #ifndef DISTGATE_CONN_H
 #define DISTGATE_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "proxy/half.h"
+#include "proxy/wire/reason.h"
 
 struct gateway;
-struct gwlink;
-struct hs_verify;
-struct epmdc;
 struct event;
+struct conn;
 
-enum conn_state {
-	CONN_NEW = 0,
-	CONN_TLS_ACCEPT,	/* inbound: TLS handshake as server */
-	CONN_REQUESTS,		/* inbound: reading gateway requests */
-	CONN_NODE_CONNECT,	/* inbound: connecting to the local node */
-	CONN_ROUTE,		/* outbound: waiting for a link and ROUTE */
-	CONN_HANDSHAKE,		/* distribution handshake being relayed */
-	CONN_ESTABLISHED,	/* byte pipe */
-	CONN_CLOSED,
+enum conn_kind {
+	CONN_KIND_TUNNEL = 0,	/* a distribution connection */
+	CONN_KIND_EPMD,		/* a client of one of our EPMDs */
+	CONN_KIND_LINK,		/* our TLS link to a peer gateway or node */
+	CONN_KIND_EPMDC,	/* our query to another host's epmd */
+	CONN_NKINDS
 };
 
-#define CONN_HS_CAP	(4 + 2048 + 64)	/* handshake staging per direction */
-#define CONN_NAME_MAX	128		/* node names kept for logs */
+#define CONN_TIMER_KEEP	(~0u)	/* timeout_ms: leave the timer as it is */
 
-struct dir {
-	uint8_t *buf;		/* bytes waiting for the destination */
-	size_t cap, off, len;
-	uint8_t *hs;		/* raw source bytes not yet re-framed */
-	size_t hslen;
-	unsigned nmsg;		/* handshake messages passed so far */
-	unsigned src_prefix, dst_prefix;
-	unsigned from_initiator:1;
-	unsigned handshake:1;	/* still re-framing */
-	unsigned eof:1;		/* source ended */
-	unsigned shut_sent:1;	/* close_notify / FIN queued */
-	unsigned shut:1;	/* destination's write side ended */
-	uint64_t bytes;		/* delivered to the destination */
+struct conn_ops {
+	const char *kind;		/* "tunnel", "epmd", "link", "epmdc" */
+	const char *const *states;	/* names, indexed by state */
+	int nstates;
+	/* 1 if the kind may move from FROM to TO. */
+	int (*transition_ok)(int from, int to);
+	/* The timer of C's current state in ms: 0 = none, CONN_TIMER_KEEP
+	 * = leave a running timer alone. */
+	unsigned (*timeout_ms)(const struct conn *c);
+	/* The timer fired: close C (or re-arm it). */
+	void (*timeout)(struct conn *c);
+	/* Called by conn_close() first: log the summary line, cancel what C
+	 * waits on, free the kind's own parts (not the half, timer or C). */
+	void (*release)(struct conn *c, enum reason code, const char *why);
+	int counted;			/* 1: held against max_connections */
 };
 
 struct conn {
 	uint64_t id;
-	struct conn *prev, *next;	/* the gateway's list of conns */
+	enum conn_kind kind;
+	const struct conn_ops *ops;
 	struct gateway *gw;
-	enum conn_state state;
-	unsigned outbound:1;		/* a local node dialled out */
-	unsigned hidden:1;		/* PUBLISHED clear in send_name */
-	unsigned close_after_flush:1;	/* inbound: reply, then close */
-	unsigned quiet:1;		/* an ordinary end: log at debug */
-	unsigned direct:1;		/* inbound on a pinned node port: no
-					   gateway request */
-	unsigned waiting:1;		/* inbound: a bastion lookup runs */
-	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
-	long bpeer;			/* its target peer index */
-	struct epmdc *query;		/* bastion: pending epmd lookup */
-	long peer_idx;			/* index into cfg->peers, -1 unknown */
-	struct half local;
-	struct half remote;
-	struct dir up;			/* local -> remote */
-	struct dir down;		/* remote -> local */
+	struct conn *prev, *next;	/* the gateway's list, newest first */
+	int state;			/* the kind's enum; 0 at birth */
+	struct half h;			/* its socket (a tunnel: the remote) */
 	struct event *timer;
-	struct event *kick;		/* re-run the pump without I/O */
-	struct gwlink *link;		/* outbound: link we wait on */
-	struct timespec t0;
-	time_t last_io;			/* for idle_timeout */
-	const char *code;		/* code handed to conn_close() */
-	const char *why;		/* reason handed to conn_close() */
+	uint64_t bytes_out;		/* sent towards the far side */
+	uint64_t bytes_in;		/* delivered to this host's side */
+	uint64_t start_ms;		/* monotonic */
+	enum reason code;		/* set by conn_fail() */
+	const char *why;		/* set by conn_fail() */
 	char whybuf[160];
-	char raddr[64];			/* remote gateway address */
-	char rip[48];			/* its IP alone (lockout key) */
-	struct hs_verify *hv;		/* during the handshake */
-	char ident[96];			/* verified certificate identity */
-	char target[CONN_NAME_MAX];	/* node asked for in ROUTE */
-	char initiator[CONN_NAME_MAX];
-	char acceptor[CONN_NAME_MAX];
 };
 
 /*
- * Returns a new conn in CONN_NEW, counted against max_connections (NULL
- * when the cap is reached or memory is short; nothing else to undo).
+ * Sets up C (zeroed by the caller, of OPS's kind) on GW: an id, the list,
+ * the timer, the start time.  Counts it against max_connections when the
+ * kind is counted.  Returns 0, or -1 (cap reached or no memory; nothing
+ * to undo, C not in the list).
  */
-struct conn *conn_new(struct gateway *gw, int outbound);
+int conn_init(struct conn *c, struct gateway *gw, enum conn_kind kind,
+    const struct conn_ops *ops);
 
-/* Moves to STATE, checking the transition (a bad one is a programming
+/* Moves C to STATE, checking the transition (a bad one is a programming
  * error) and arming the state's timer.  Traced at debug level. */
-void conn_set_state(struct conn *c, enum conn_state state);
+void conn_set_state(struct conn *c, int state);
 
 /* Re-arms the current state's timer from now (activity seen). */
 void conn_rearm(struct conn *c);
 
+/* Arms the timer for MS milliseconds from now (0: stops it). */
+void conn_arm(struct conn *c, unsigned ms);
+
 /*
- * Sets c->code (a static reason code, see docs/audit.md) and c->why from a
- * format, and returns -1, for "return conn_fail(...)".
+ * Records CODE and a formatted reason in C and returns -1, for
+ * "return conn_fail(c, RC_..., ...)"; the caller's caller closes C with
+ * them.
  */
-int conn_fail(struct conn *c, const char *code, const char *fmt, ...)
+int conn_fail(struct conn *c, enum reason code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Closes C with the code and reason conn_fail() recorded. */
+void conn_close_failed(struct conn *c);
+
 /*
- * Logs the one audit line (id, direction, peer, address, certificate
- * subject and SAN, node names, hidden, verdict, CODE, REASON, bytes each
- * way, duration), counts a refusal of an inbound conn against its source
- * address and identity (lockout), releases everything and frees C.  C must
- * not be used afterwards.
+ * Ends C: the kind's release hook, then the half, the timer, the list,
+ * the cap, and C itself.  C must not be used afterwards.
  */
-void conn_close(struct conn *c, const char *code, const char *reason);
+void conn_close(struct conn *c, enum reason code, const char *why);
 
-/* The libevent callback of both halves: runs the step of c's state and
- * closes it if that step fails. */
-void conn_io(int fd, short what, void *arg);
+/* Closes every conn of GW (of any kind when KIND is CONN_NKINDS) with
+ * CODE; closes that close others are fine. */
+void conn_close_all(struct gateway *gw, enum conn_kind kind,
+    enum reason code, const char *why);
 
-/* Schedules conn_io() to run once without waiting for I/O. */
-void conn_kick(struct conn *c);
+/* Calls FN for each open conn, newest first; FN must not close any. */
+void conn_foreach(struct gateway *gw, void (*fn)(struct conn *c, void *arg),
+    void *arg);
 
-/* Returns "name" of a state, for logs. */
-const char *conn_state_name(enum conn_state s);
+/* Returns the name of C's state, for logs. */
+const char *conn_state_name(const struct conn *c);
+
+/* Returns how many conns of KIND are open (all when CONN_NKINDS). */
+size_t conn_count(const struct gateway *gw, enum conn_kind kind);
 
 #endif

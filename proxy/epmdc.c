@@ -1,21 +1,25 @@
-/* epmdc.c — see epmdc.h. */
+/* epmdc.c — queries to another host's epmd.  See epmdc.h. */
 #include "proxy/epmdc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
-#include "proxy/wire/epmd_proto.h"
+#include "proxy/conn.h"
+#include "proxy/gateway.h"
 #include "proxy/netutil.h"
+#include "proxy/util/bytes.h"
+#include "proxy/util/log.h"
+#include "proxy/wire/epmd_proto.h"
 
 #define EPMDC_MAX_REPLY	65536
 
+enum q_state { Q_SEND = 0, Q_RECV, Q_NSTATES };
+
 struct epmdc {
-	int fd;
-	struct event *ev, *timer;
+	struct conn c;
+	unsigned timeout_ms;
 	uint8_t req[3 + EPMD_MAX_NAME];
 	size_t reqlen, reqoff;
 	uint8_t *rbuf;
@@ -25,60 +29,82 @@ struct epmdc {
 	void *arg;
 };
 
-static void
-q_free(struct epmdc *q)
+static const char *const state_names[Q_NSTATES] = { "send", "recv" };
+
+static int
+transition_ok(int from, int to)
 {
-	if (q->ev != NULL)
-		event_free(q->ev);
-	if (q->timer != NULL)
-		event_free(q->timer);
-	if (q->fd != -1)
-		close(q->fd);
-	free(q->rbuf);
-	free(q);
+	return from == Q_SEND && to == Q_RECV;
 }
+
+static unsigned
+timeout_ms(const struct conn *c)
+{
+	const struct epmdc *q = (const struct epmdc *)c;
+
+	/* One bound for the whole query. */
+	return c->state == Q_SEND ? q->timeout_ms : CONN_TIMER_KEEP;
+}
+
+static void finish(struct epmdc *q, const char *reason);
+
+static void
+on_timeout(struct conn *c)
+{
+	finish((struct epmdc *)c, "EPMD timeout");
+}
+
+static void
+release(struct conn *c, enum reason code, const char *why)
+{
+	struct epmdc *q = (struct epmdc *)c;
+
+	(void)code;
+	log_debug("epmdc=%llu closed: %s", (unsigned long long)c->id, why);
+	free(q->rbuf);
+}
+
+static const struct conn_ops epmdc_ops = {
+	.kind = "epmdc",
+	.states = state_names,
+	.nstates = Q_NSTATES,
+	.transition_ok = transition_ok,
+	.timeout_ms = timeout_ms,
+	.timeout = on_timeout,
+	.release = release,
+	.counted = 0,	/* made for a tunnel or an EPMD conn, which count */
+};
 
 void
 epmdc_cancel(struct epmdc *q)
 {
-	q_free(q);
+	conn_close(&q->c, RC_OK, "requester gone");
 }
 
+/* Delivers the result (REASON NULL: the reply is complete) and closes Q. */
 static void
 finish(struct epmdc *q, const char *reason)
 {
 	epmdc_cb *cb = q->cb;
 	void *arg = q->arg;
-	const uint8_t *r = q->rbuf;
-	uint16_t port = 0, high = 0, low = 0;
-	uint8_t type = 0;
+	struct epmd_port2 r = { 0 };
 
 	if (reason == NULL && q->names) {
 		if (q->rlen < 4)
 			reason = "short NAMES reply";
 		else {
-			/* Deliver before freeing: the text lives in rbuf. */
-			cb(arg, 0, 0, 0, 0, (const char *)r + 4, q->rlen - 4,
-			    NULL);
-			q_free(q);
+			/* Deliver before closing: the text lives in rbuf. */
+			cb(arg, 0, 0, 0, 0, (const char *)q->rbuf + 4,
+			    q->rlen - 4, NULL);
+			conn_close(&q->c, RC_OK, "answered");
 			return;
 		}
-	} else if (reason == NULL) {
-		if (q->rlen >= 2 && r[0] == EPMD_PORT2_RESP && r[1] != 0)
-			reason = "not found";
-		else if (q->rlen < 12 || r[0] != EPMD_PORT2_RESP)
-			reason = "malformed PORT2 reply";
-		else {
-			port = (uint16_t)(r[2] << 8 | r[3]);
-			type = r[4];
-			high = (uint16_t)(r[6] << 8 | r[7]);
-			low = (uint16_t)(r[8] << 8 | r[9]);
-			if (port == 0)
-				reason = "port 0 in PORT2 reply";
-		}
-	}
-	q_free(q);
-	cb(arg, reason ? 0 : port, type, high, low, NULL, 0, reason);
+	} else if (reason == NULL)
+		(void)epmd_parse_port2(q->rbuf, q->rlen, &r, &reason);
+	conn_close(&q->c, reason ? RC_IO_ERROR : RC_OK, reason ? reason :
+	    "answered");
+	cb(arg, reason ? 0 : r.port, r.node_type, r.high, r.low, NULL, 0,
+	    reason);
 }
 
 static void
@@ -87,39 +113,40 @@ q_io(evutil_socket_t fd, short what, void *arg)
 	struct epmdc *q = arg;
 	ssize_t n;
 
-	if (what & EV_TIMEOUT) {
-		finish(q, "EPMD timeout");
-		return;
-	}
-	if (q->reqoff < q->reqlen) {
-		int err = net_connect_result(fd);
+	(void)fd;
+	(void)what;
+	if (q->c.state == Q_SEND) {
+		int err = net_connect_result(q->c.h.fd);
 		if (err != 0) {
 			finish(q, strerror(err));
 			return;
 		}
-		n = write(fd, q->req + q->reqoff, q->reqlen - q->reqoff);
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			finish(q, strerror(errno));
+		n = half_write(&q->c.h, q->req + q->reqoff,
+		    q->reqlen - q->reqoff);
+		if (n == HALF_ERR) {
+			finish(q, q->c.h.err);
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
 			q->reqoff += (size_t)n;
+			q->c.bytes_out += (uint64_t)n;
+		}
 		if (q->reqoff < q->reqlen)
 			return;
-		event_del(q->ev);
-		event_assign(q->ev, event_get_base(q->ev), fd,
-		    EV_READ | EV_PERSIST, q_io, q);
-		(void)event_add(q->ev, NULL);
+		conn_set_state(&q->c, Q_RECV);
+		if (half_want(&q->c.h, 1, 0) == -1)
+			finish(q, "event setup failed");
 		return;
 	}
 	if (q->rlen == EPMDC_MAX_REPLY) {
 		finish(q, "EPMD reply too long");
 		return;
 	}
-	n = read(fd, q->rbuf + q->rlen, EPMDC_MAX_REPLY - q->rlen);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			finish(q, strerror(errno));
+	n = half_read(&q->c.h, q->rbuf + q->rlen, EPMDC_MAX_REPLY - q->rlen);
+	if (n == HALF_AGAIN)
+		return;
+	if (n == HALF_ERR) {
+		finish(q, q->c.h.err);
 		return;
 	}
 	if (n == 0) {
@@ -127,34 +154,42 @@ q_io(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	q->rlen += (size_t)n;
+	q->c.bytes_in += (uint64_t)n;
 }
 
 static struct epmdc *
-q_start(struct event_base *base, const struct sockaddr *sa, socklen_t len,
+q_start(struct gateway *gw, const struct sockaddr *sa, socklen_t len,
     unsigned ms, epmdc_cb *cb, void *arg)
 {
 	struct epmdc *q = calloc(1, sizeof(*q));
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	int fd;
 
 	if (q == NULL)
 		return NULL;
-	q->fd = -1;
+	if (conn_init(&q->c, gw, CONN_KIND_EPMDC, &epmdc_ops) == -1) {
+		free(q);
+		return NULL;
+	}
 	q->cb = cb;
 	q->arg = arg;
+	q->timeout_ms = ms;
+	conn_rearm(&q->c);
 	if ((q->rbuf = malloc(EPMDC_MAX_REPLY)) == NULL ||
-	    (q->fd = net_connect(sa, len)) == -1 ||
-	    (q->ev = event_new(base, q->fd, EV_WRITE | EV_PERSIST, q_io,
-	    q)) == NULL ||
-	    (q->timer = evtimer_new(base, q_io, q)) == NULL ||
-	    event_add(q->ev, NULL) == -1 || evtimer_add(q->timer, &tv) == -1) {
-		q_free(q);
+	    (fd = net_connect(sa, len)) == -1) {
+		conn_close(&q->c, RC_IO_ERROR, "connect failed");
+		return NULL;
+	}
+	/* The half owns FD from here on, even when half_open() fails. */
+	if (half_open(&q->c.h, gw->base, fd, NULL, q_io, q) == -1 ||
+	    half_want(&q->c.h, 0, 1) == -1) {
+		conn_close(&q->c, RC_INTERNAL, "event setup failed");
 		return NULL;
 	}
 	return q;
 }
 
 struct epmdc *
-epmdc_port_please(struct event_base *base, const struct sockaddr *sa,
+epmdc_port_please(struct gateway *gw, const struct sockaddr *sa,
     socklen_t len, const char *name, unsigned timeout_ms, epmdc_cb *cb,
     void *arg)
 {
@@ -163,10 +198,9 @@ epmdc_port_please(struct event_base *base, const struct sockaddr *sa,
 
 	if (n == 0 || n > EPMD_MAX_NAME)
 		return NULL;
-	if ((q = q_start(base, sa, len, timeout_ms, cb, arg)) == NULL)
+	if ((q = q_start(gw, sa, len, timeout_ms, cb, arg)) == NULL)
 		return NULL;
-	q->req[0] = (uint8_t)((n + 1) >> 8);
-	q->req[1] = (uint8_t)(n + 1);
+	put16(q->req, (uint16_t)(n + 1));
 	q->req[2] = EPMD_PORT_PLEASE2_REQ;
 	memcpy(q->req + 3, name, n);
 	q->reqlen = 3 + n;
@@ -174,16 +208,15 @@ epmdc_port_please(struct event_base *base, const struct sockaddr *sa,
 }
 
 struct epmdc *
-epmdc_names(struct event_base *base, const struct sockaddr *sa,
-    socklen_t len, unsigned timeout_ms, epmdc_cb *cb, void *arg)
+epmdc_names(struct gateway *gw, const struct sockaddr *sa, socklen_t len,
+    unsigned timeout_ms, epmdc_cb *cb, void *arg)
 {
-	struct epmdc *q = q_start(base, sa, len, timeout_ms, cb, arg);
+	struct epmdc *q = q_start(gw, sa, len, timeout_ms, cb, arg);
 
 	if (q == NULL)
 		return NULL;
 	q->names = 1;
-	q->req[0] = 0;
-	q->req[1] = 1;
+	put16(q->req, 1);
 	q->req[2] = EPMD_NAMES_REQ;
 	q->reqlen = 3;
 	return q;

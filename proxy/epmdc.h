@@ -1,6 +1,7 @@
 /*
  * epmdc.h — an asynchronous EPMD client, for hosts without distgate (native
- * TLS nodes' epmd, or an internal host's epmd behind a bastion).
+ * TLS nodes' epmd, or an internal host's epmd behind a bastion): a conn
+ * (conn.h) of kind CONN_KIND_EPMDC.
  *
  * One request per connection, as epmd wants: PORT_PLEASE2 or NAMES, then
  * the reply until the server closes.  Bounded in time and size.
@@ -12,7 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-struct event_base;
+struct gateway;
 struct epmdc;
 
 /*
@@ -27,12 +28,12 @@ typedef void epmdc_cb(void *arg, uint16_t port, uint8_t node_type,
 
 /* Asks the EPMD at SA for NAME (alive part).  Returns a handle for
  * epmdc_cancel(), or NULL (CB will not fire). */
-struct epmdc *epmdc_port_please(struct event_base *base,
+struct epmdc *epmdc_port_please(struct gateway *gw,
     const struct sockaddr *sa, socklen_t len, const char *name,
     unsigned timeout_ms, epmdc_cb *cb, void *arg);
 
 /* Asks the EPMD at SA for its NAMES list. */
-struct epmdc *epmdc_names(struct event_base *base, const struct sockaddr *sa,
+struct epmdc *epmdc_names(struct gateway *gw, const struct sockaddr *sa,
     socklen_t len, unsigned timeout_ms, epmdc_cb *cb, void *arg);
 
 /* Drops a pending request: CB will not fire. */

@@ -1,10 +1,12 @@
 /*
- * gateway.h — the running gateway: the context every module reaches
- * through an explicit pointer (there are no globals).
+ * gateway.h — the running gateway's shared context: what every module
+ * reaches through an explicit pointer (there are no globals).
  *
- * It owns the event base's listeners, the registry of local nodes, the two
- * TLS contexts and one struct peer per [peer] section, and counts every
- * open connection against max_connections.
+ * It holds the event base, the frozen configuration, the registry of local
+ * nodes, the two TLS contexts, one struct peer per [peer] section, the
+ * cookies, the lockout table and the list of every open connection
+ * (conn.h), and counts connections against max_connections.  Start-up and
+ * teardown are gateway_start.h's.
  */
 #ifndef DISTGATE_GATEWAY_H
 #define DISTGATE_GATEWAY_H
@@ -37,8 +39,8 @@ struct gateway {
 	struct peer **peers;		/* parallel to cfg->peers */
 	size_t npeers;
 	uint64_t next_id;
-	unsigned nconns;		/* every connection, all kinds */
-	struct conn *conns;		/* distribution conns, newest first */
+	unsigned nconns;		/* counted connections, all kinds */
+	struct conn *conns;		/* every open conn, newest first */
 	unsigned long refused;		/* refused for max_connections */
 	struct event *sigev[3];
 	struct cookie *cookie;		/* [gateway] cookie_file, or NULL */
@@ -49,18 +51,6 @@ struct gateway {
 	FILE *audit;			/* audit_file, or NULL */
 	struct public *pub;		/* pinned node ports, or NULL */
 };
-
-/*
- * Sets up everything for CFG on BASE: TLS contexts, registry, listeners,
- * peers, signal handlers (SIGINT/SIGTERM stop the loop; SIGPIPE ignored).
- * Returns 0, or -1 with a reason in ERR (then gateway_fini() cleans up).
- */
-int gateway_init(struct gateway *gw, struct event_base *base,
-    const struct config *cfg, char *err, size_t errlen);
-
-/* Closes every distribution conn (each logs its summary line) and frees
- * what gateway_init() made; safe after a failed init. */
-void gateway_fini(struct gateway *gw);
 
 /* Returns a new connection id (1, 2, ...). */
 uint64_t gateway_next_id(struct gateway *gw);
@@ -87,9 +77,6 @@ const struct cookie *gateway_cookie_for(const struct gateway *gw,
  * info) and, when audit_file is set, appended to it. */
 void gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Monotonic milliseconds. */
-uint64_t gateway_now_ms(void);
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

@@ -9,28 +9,27 @@
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "config/config.h"
 #include "crypto/ident.h"
+#include "crypto/tls.h"
+#include "proxy/conn.h"
 #include "proxy/gateway.h"
-#include "proxy/wire/gwproto.h"
 #include "proxy/half.h"
-#include "proxy/util/log.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
+#include "proxy/util/log.h"
+#include "proxy/wire/gwproto.h"
 
 #define LINK_IDLE_MS	25000	/* below the server's 30 s request idle */
 #define LINK_RBUF	(GWPROTO_HDR + GWPROTO_MAX_BODY)
 
-enum link_state { LINK_CONNECTING, LINK_TLS, LINK_READY, LINK_IDLE };
+enum link_state { LINK_CONNECTING = 0, LINK_TLS, LINK_READY, LINK_IDLE,
+    LINK_NSTATES };
 
 struct gwlink {
-	uint64_t id;
+	struct conn c;
 	struct peer *p;
-	struct half h;
-	enum link_state state;
-	struct event *timer;
 	uint8_t *rbuf;
 	size_t rlen;
 	uint8_t wbuf[GWPROTO_HDR + GWPROTO_MAX_NAME + 8];
@@ -43,54 +42,104 @@ struct gwlink {
 };
 
 static void link_io(evutil_socket_t, short, void *);
-static void link_timeout(evutil_socket_t, short, void *);
+
+static const char *const state_names[LINK_NSTATES] = {
+	"connecting", "tls", "ready", "idle",
+};
+
+static int
+transition_ok(int from, int to)
+{
+	switch (to) {
+	case LINK_TLS:
+		return from == LINK_CONNECTING;
+	case LINK_READY:
+		return from == LINK_TLS || from == LINK_IDLE;
+	case LINK_IDLE:
+		return from == LINK_READY;
+	default:
+		return 0;
+	}
+}
+
+static unsigned
+timeout_ms(const struct conn *c)
+{
+	const struct config *cfg = c->gw->cfg;
+
+	switch (c->state) {
+	case LINK_CONNECTING:
+		return cfg->connect_timeout_ms + cfg->tls_timeout_ms;
+	case LINK_READY:
+		return cfg->resolve_timeout_ms;
+	case LINK_IDLE:
+		return LINK_IDLE_MS;
+	default:
+		return CONN_TIMER_KEEP;
+	}
+}
 
 static void
-link_free(struct gwlink *l)
+on_timeout(struct conn *c)
 {
-	if (l->state == LINK_IDLE)
+	if (c->state == LINK_IDLE)
+		conn_close(c, RC_OK, "idle");
+	else
+		conn_close(c, RC_TIMEOUT, c->state == LINK_READY ?
+		    "reply timeout" : "connect/TLS timeout");
+}
+
+/*
+ * An ordinary end (RC_OK: pool eviction, idle, handed over, requester gone)
+ * is logged at debug level; anything else is a failure: logged, and the
+ * pending request (if any) fails with the reason.
+ */
+static void
+release(struct conn *c, enum reason code, const char *why)
+{
+	struct gwlink *l = (struct gwlink *)c;
+	gwlink_cb *cb = l->cb;
+
+	if (code == RC_OK || code == RC_SHUTDOWN)
+		log_debug("link=%llu peer=%s closed: %s",
+		    (unsigned long long)c->id, l->p->cfg->name, why);
+	else
+		log_warnx("link=%llu peer=%s addr=%s closed: %s",
+		    (unsigned long long)c->id, l->p->cfg->name,
+		    l->p->cfg->address, why);
+	if (c->state == LINK_IDLE)
 		peer_forget_idle(l->p, l);
 	if (l->p->warming == l)
 		l->p->warming = NULL;
-	half_clear(&l->h);
-	if (l->timer != NULL)
-		event_free(l->timer);
+	l->cb = NULL;
+	if (cb != NULL && code != RC_OK)
+		cb(l, -1, NULL, why, l->arg);
 	free(l->rbuf);
-	gateway_release(l->p->gw);
-	free(l);
 }
 
-static void
-arm(struct gwlink *l, unsigned ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	(void)evtimer_del(l->timer);
-	(void)evtimer_add(l->timer, &tv);
-}
+static const struct conn_ops link_ops = {
+	.kind = "link",
+	.states = state_names,
+	.nstates = LINK_NSTATES,
+	.transition_ok = transition_ok,
+	.timeout_ms = timeout_ms,
+	.timeout = on_timeout,
+	.release = release,
+	.counted = 1,
+};
 
 /* Fails the pending request (if any) and closes the link. */
 static void
-link_fail(struct gwlink *l, const char *reason)
+link_fail(struct gwlink *l, enum reason code, const char *reason)
 {
-	gwlink_cb *cb = l->cb;
-
-	log_warnx("link=%llu peer=%s addr=%s closed: %s",
-	    (unsigned long long)l->id, l->p->cfg->name, l->p->cfg->address,
-	    reason);
-	l->cb = NULL;
-	if (cb != NULL)
-		cb(l, -1, NULL, reason, l->arg);
-	link_free(l);
+	conn_close(&l->c, code, reason);
 }
 
 void
 gwlink_close(struct gwlink *l, const char *reason)
 {
-	log_debug("link=%llu peer=%s closed: %s", (unsigned long long)l->id,
-	    l->p->cfg->name, reason);
 	l->cb = NULL;
-	link_free(l);
+	conn_close(&l->c, RC_OK, reason);
 }
 
 void
@@ -106,37 +155,29 @@ link_new(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 	struct gwlink *l;
 	int fd;
 
-	if (gateway_admit(gw, "link") == -1)
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		gateway_release(gw);
+	if (conn_init(&l->c, gw, CONN_KIND_LINK, &link_ops) == -1) {
+		free(l);
 		return NULL;
 	}
-	l->id = gateway_next_id(gw);
 	l->p = p;
-	half_init(&l->h);
-	l->state = LINK_CONNECTING;
-	if ((l->timer = evtimer_new(gw->base, link_timeout, l)) == NULL)
-		goto fail;
-	fd = net_connect(sa, salen);
-	if (fd == -1) {
+	conn_rearm(&l->c);
+	if ((fd = net_connect(sa, salen)) == -1) {
 		log_warn("link=%llu peer=%s connect %s",
-		    (unsigned long long)l->id, p->cfg->name, p->cfg->address);
-		goto fail;
+		    (unsigned long long)l->c.id, p->cfg->name, p->cfg->address);
+		gwlink_close(l, "connect failed");
+		return NULL;
 	}
-	if (half_open(&l->h, gw->base, fd, NULL, link_io, l) == -1) {
-		close(fd);
-		goto fail;
+	/* The half owns FD from here on, even when half_open() fails. */
+	if (half_open(&l->c.h, gw->base, fd, NULL, link_io, l) == -1 ||
+	    half_want(&l->c.h, 0, 1) == -1) {
+		gwlink_close(l, "event setup failed");
+		return NULL;
 	}
-	arm(l, gw->cfg->connect_timeout_ms + gw->cfg->tls_timeout_ms);
-	if (half_want(&l->h, 0, 1) == -1)
-		goto fail;
 	log_debug("link=%llu peer=%s connecting to %s",
-	    (unsigned long long)l->id, p->cfg->name, p->cfg->address);
+	    (unsigned long long)l->c.id, p->cfg->name, p->cfg->address);
 	return l;
-fail:
-	link_free(l);
-	return NULL;
 }
 
 struct gwlink *
@@ -176,7 +217,7 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 	struct gwlink *l = peer_take_idle(p);
 
 	if (l != NULL)
-		l->state = LINK_READY;
+		conn_set_state(&l->c, LINK_READY);
 	else if ((l = link_new(p, (const struct sockaddr *)&p->cfg->addr.ss,
 	    p->cfg->addr.len)) == NULL)
 		return NULL;
@@ -190,9 +231,8 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 	l->arg = arg;
 	if (type == GW_ROUTE)
 		gwlink_warm(p);		/* this link becomes a tunnel */
-	if (l->state == LINK_READY) {
-		arm(l, p->gw->cfg->resolve_timeout_ms);
-		if (half_want(&l->h, 1, 1) == -1) {
+	if (l->c.state == LINK_READY) {
+		if (half_want(&l->c.h, 1, 1) == -1) {
 			gwlink_close(l, "event setup failed");
 			return NULL;
 		}
@@ -204,19 +244,15 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 static int
 check_server(struct gwlink *l, char *why, size_t len)
 {
-	X509 *cert = SSL_get0_peer_certificate(l->h.ssl);
+	X509 *cert = SSL_get0_peer_certificate(l->c.h.ssl);
 	char desc[256];
 
-	if (cert == NULL) {
+	if (tls_peer_verify(l->c.h.ssl, why, len) == TLS_PEER_NO_CERT) {
 		snprintf(why, len, "peer sent no certificate");
 		return -1;
-	}
-	if (SSL_get_verify_result(l->h.ssl) != X509_V_OK) {
-		snprintf(why, len, "certificate verify failed: %s",
-		    X509_verify_cert_error_string(
-		    SSL_get_verify_result(l->h.ssl)));
+	} else if (cert == NULL || SSL_get_verify_result(l->c.h.ssl) !=
+	    X509_V_OK)
 		return -1;
-	}
 	if (!ident_match(cert, l->p->cfg->identity)) {
 		snprintf(why, len, "peer certificate lacks identity %s: %s",
 		    l->p->cfg->identity, ident_describe(cert, desc,
@@ -229,29 +265,35 @@ check_server(struct gwlink *l, char *why, size_t len)
 static int
 start_tls(struct gwlink *l, char *why, size_t len)
 {
-	SSL *ssl = SSL_new(l->p->gw->cli_ctx);
-	int err = net_connect_result(l->h.fd);
+	int err = net_connect_result(l->c.h.fd);
 
 	if (err != 0) {
-		SSL_free(ssl);
 		snprintf(why, len, "connect %s: %s", l->p->cfg->address,
 		    strerror(err));
 		return -1;
 	}
-	if (ssl == NULL || SSL_set_fd(ssl, l->h.fd) != 1 ||
-	    SSL_set_tlsext_host_name(ssl, l->p->cfg->identity) != 1) {
-		SSL_free(ssl);
+	/* SNI and the expected identity are the peer's identity; the app
+	 * data lets peer_session_cb() keep the session for the next link. */
+	l->c.h.ssl = tls_client_new(l->p->gw->cli_ctx, l->c.h.fd,
+	    l->p->cfg->identity, l->p->cfg->min_version, l->p->session, l->p);
+	if (l->c.h.ssl == NULL) {
 		snprintf(why, len, "TLS setup failed");
 		return -1;
 	}
-	SSL_set_connect_state(ssl);
-	SSL_set_app_data(ssl, l->p);	/* for peer_session_cb() */
-	if (l->p->cfg->min_version != 0)
-		(void)SSL_set_min_proto_version(ssl, l->p->cfg->min_version);
-	if (l->p->session != NULL)
-		(void)SSL_set_session(ssl, l->p->session);
-	l->h.ssl = ssl;
-	l->state = LINK_TLS;
+	conn_set_state(&l->c, LINK_TLS);
+	return 0;
+}
+
+/* Offers L to its peer's idle pool.  Returns 0, or 1 if L was freed. */
+static int
+pool(struct gwlink *l)
+{
+	if (peer_put_idle(l->p, l) == -1) {
+		gwlink_close(l, "pool full");
+		return 1;
+	}
+	conn_set_state(&l->c, LINK_IDLE);
+	(void)half_want(&l->c.h, 1, 0);
 	return 0;
 }
 
@@ -267,7 +309,7 @@ deliver(struct gwlink *l, const struct gw_msg *m)
 	if ((m->version != GWPROTO_VERSION && m->type != GW_ERROR) ||
 	    (m->type != (type | 0x80) && m->type != GW_ERROR) ||
 	    gw_decode_reply(m, &r, &why) == -1) {
-		link_fail(l, why ? why : "unexpected reply");
+		link_fail(l, RC_LINK_FAILED, why ? why : "unexpected reply");
 		return 1;
 	}
 	l->cb = NULL;
@@ -286,17 +328,9 @@ deliver(struct gwlink *l, const struct gw_msg *m)
 		return 1;
 	}
 	l->rlen = 0;
-	l->state = LINK_IDLE;
 	free(l->rbuf);
 	l->rbuf = NULL;
-	if (peer_put_idle(l->p, l) == -1) {
-		l->state = LINK_READY;
-		gwlink_close(l, "pool full");
-		return 1;
-	}
-	arm(l, LINK_IDLE_MS);
-	(void)half_want(&l->h, 1, 0);
-	return 0;
+	return pool(l);
 }
 
 /* LINK_READY: write the request, read the reply.  Returns 1 if freed. */
@@ -308,28 +342,29 @@ exchange(struct gwlink *l)
 	ssize_t n;
 
 	while (l->wlen > 0) {
-		n = half_write(&l->h, l->wbuf, l->wlen);
+		n = half_write(&l->c.h, l->wbuf, l->wlen);
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR) {
-			link_fail(l, l->h.err);
+			link_fail(l, RC_IO_ERROR, l->c.h.err);
 			return 1;
 		}
+		l->c.bytes_out += (uint64_t)n;
 		memmove(l->wbuf, l->wbuf + n, l->wlen - (size_t)n);
 		l->wlen -= (size_t)n;
 	}
 	if (l->rbuf == NULL && (l->rbuf = malloc(LINK_RBUF)) == NULL) {
-		link_fail(l, "out of memory");
+		link_fail(l, RC_INTERNAL, "out of memory");
 		return 1;
 	}
 	for (;;) {
 		switch (gw_parse(l->rbuf, l->rlen, &m, &why)) {
 		case GW_PARSE_BAD:
-			link_fail(l, why);
+			link_fail(l, RC_LINK_FAILED, why);
 			return 1;
 		case GW_PARSE_DONE:
 			if (l->cb == NULL) {
-				link_fail(l, "unsolicited reply");
+				link_fail(l, RC_LINK_FAILED, "unsolicited reply");
 				return 1;
 			}
 			return deliver(l, &m);
@@ -337,19 +372,21 @@ exchange(struct gwlink *l)
 			break;
 		}
 		if (l->rlen == LINK_RBUF) {
-			link_fail(l, "reply too long");
+			link_fail(l, RC_LINK_FAILED, "reply too long");
 			return 1;
 		}
-		n = half_read(&l->h, l->rbuf + l->rlen, LINK_RBUF - l->rlen);
+		n = half_read(&l->c.h, l->rbuf + l->rlen, LINK_RBUF - l->rlen);
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR || n == 0) {
-			link_fail(l, n == 0 ? "peer closed the link" : l->h.err);
+			link_fail(l, n == 0 ? RC_LINK_FAILED : RC_IO_ERROR,
+			    n == 0 ? "peer closed the link" : l->c.h.err);
 			return 1;
 		}
 		l->rlen += (size_t)n;
+		l->c.bytes_in += (uint64_t)n;
 	}
-	(void)half_want(&l->h, 1, l->wlen > 0);
+	(void)half_want(&l->c.h, 1, l->wlen > 0);
 	return 0;
 }
 
@@ -363,44 +400,37 @@ link_io(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	switch (l->state) {
+	switch (l->c.state) {
 	case LINK_CONNECTING:
 		if (start_tls(l, why, sizeof(why)) == -1) {
-			link_fail(l, why);
+			link_fail(l, RC_LINK_FAILED, why);
 			return;
 		}
 		/* FALLTHROUGH */
 	case LINK_TLS:
-		r = half_handshake(&l->h);
+		r = half_handshake(&l->c.h);
 		if (r == HALF_AGAIN) {
-			(void)half_want(&l->h, 0, 0);
+			(void)half_want(&l->c.h, 0, 0);
 			return;
 		}
 		if (r == HALF_ERR) {
 			snprintf(why, sizeof(why), "TLS handshake failed: %s",
-			    l->h.err);
-			link_fail(l, why);
+			    l->c.h.err);
+			link_fail(l, RC_LINK_FAILED, why);
 			return;
 		}
 		if (check_server(l, why, sizeof(why)) == -1) {
-			link_fail(l, why);
+			link_fail(l, RC_LINK_FAILED, why);
 			return;
 		}
 		log_debug("link=%llu peer=%s TLS %s %s%s",
-		    (unsigned long long)l->id, l->p->cfg->name,
-		    SSL_get_version(l->h.ssl), SSL_get_cipher_name(l->h.ssl),
-		    SSL_session_reused(l->h.ssl) ? " resumed" : "");
-		l->state = LINK_READY;
+		    (unsigned long long)l->c.id, l->p->cfg->name,
+		    SSL_get_version(l->c.h.ssl), SSL_get_cipher_name(l->c.h.ssl),
+		    SSL_session_reused(l->c.h.ssl) ? " resumed" : "");
+		conn_set_state(&l->c, LINK_READY);
 		if (l->spare && l->cb == NULL) {
 			l->p->warming = NULL;
-			l->state = LINK_IDLE;
-			if (peer_put_idle(l->p, l) == -1) {
-				l->state = LINK_READY;
-				gwlink_close(l, "pool full");
-				return;
-			}
-			arm(l, LINK_IDLE_MS);
-			(void)half_want(&l->h, 1, 0);
+			(void)pool(l);
 			return;
 		}
 		if (l->direct) {
@@ -409,34 +439,19 @@ link_io(evutil_socket_t fd, short what, void *arg)
 			cb(l, 0, NULL, NULL, l->arg);	/* hands over */
 			return;
 		}
-		arm(l, l->p->gw->cfg->resolve_timeout_ms);
 		/* FALLTHROUGH */
 	case LINK_READY:
 		(void)exchange(l);
 		return;
 	case LINK_IDLE:
 		/* The server speaks only when asked: EOF or junk ends it. */
-		r = (int)half_read(&l->h, &b, 1);
+		r = (int)half_read(&l->c.h, &b, 1);
 		if (r == HALF_AGAIN)
 			return;
 		gwlink_close(l, r == 0 ? "peer closed idle link" :
 		    "unexpected bytes on idle link");
 		return;
 	}
-}
-
-static void
-link_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct gwlink *l = arg;
-
-	(void)fd;
-	(void)what;
-	if (l->state == LINK_IDLE)
-		gwlink_close(l, "idle");
-	else
-		link_fail(l, l->state == LINK_READY ? "reply timeout" :
-		    "connect/TLS timeout");
 }
 
 int
@@ -458,9 +473,8 @@ gwlink_handover(struct gwlink *l, struct half *dst, struct event_base *base,
 			*n = extra;
 		}
 	}
-	if (half_move(dst, &l->h, base, cb, arg) == -1)
+	if (half_move(dst, &l->c.h, base, cb, arg) == -1)
 		r = -1;
-	l->cb = NULL;
-	link_free(l);
+	gwlink_close(l, "handed over");
 	return r;
 }

@@ -20,8 +20,9 @@
 struct event;
 struct event_base;
 
-#define HALF_AGAIN	(-1)	/* would block; interest recorded */
-#define HALF_ERR	(-2)	/* hard error; reason in h->err */
+/* Results below zero: -1 is an error, as everywhere; "would block" is not. */
+#define HALF_ERR	(-1)	/* hard error; reason in h->err */
+#define HALF_AGAIN	(-2)	/* would block; interest recorded */
 
 struct half {
 	int fd;			/* -1 when unused */
@@ -42,8 +43,10 @@ void half_init(struct half *h);
 
 /*
  * Binds FD (and SSL, which may be NULL) to the half and creates its events
- * on BASE calling CB(fd, what, ARG).  The half owns FD and SSL from now on.
- * Returns 0, or -1 (events could not be made; FD and SSL still owned).
+ * on BASE calling CB(fd, what, ARG).  The half owns FD and SSL from now on,
+ * whatever the result: the caller never closes them itself; half_clear()
+ * (or the owner's close) does.  Returns 0, or -1 (events could not be
+ * made).
  */
 int half_open(struct half *h, struct event_base *base, int fd, SSL *ssl,
     void (*cb)(int, short, void *), void *arg);

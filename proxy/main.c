@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "proxy/gateway.h"
+#include "proxy/gateway_start.h"
 #include "proxy/inetrc.h"
 #include "proxy/util/log.h"
 
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 	    cfg->syslog);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if (gateway_init(&gw, base, cfg, err, sizeof(err)) == -1) {
+	if (gateway_start(&gw, base, cfg, err, sizeof(err)) == -1) {
 		log_error("start-up failed: %s", err);
 		goto done;
 	}
@@ -107,7 +108,7 @@ main(int argc, char **argv)
 		rc = 0;
 	log_info("stopped");
 done:
-	gateway_fini(&gw);
+	gateway_stop(&gw);
 	event_base_free(base);
 	config_free(cfg);
 	return rc;

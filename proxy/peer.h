@@ -1,10 +1,11 @@
 /*
  * peer.h — one remote host (a [peer] section) as seen from this gateway.
  *
- * Owns the peer's alias EPMD listener (alias address, epmd_port), one
- * listener per remote node on the alias address (the port a PORT2 reply
- * hands out; a connection to it is an outbound distribution connection
- * to that node) and the pool of idle links to the peer's gateway.
+ * Holds the peer's alias EPMD listener and one listener per remote node
+ * on the alias address (both opened by outbound.c, freed here), the
+ * remote nodes' last answers, the pool of idle links to the peer's
+ * gateway (the links themselves are conns, gwlink.h) and the TLS session
+ * the next link resumes.
  */
 #ifndef DISTGATE_PEER_H
 #define DISTGATE_PEER_H
@@ -48,22 +49,25 @@ struct peer {
 	SSL_SESSION *session;	/* for resumption on the next link */
 };
 
-/* Sets up peer IDX of GW's config (alias EPMD listener).  Returns the peer
- * or NULL with a reason in ERR. */
+/* Sets up peer IDX of GW's config.  Returns the peer or NULL with a
+ * reason in ERR. */
 struct peer *peer_new(struct gateway *gw, size_t idx, char *err,
     size_t errlen);
 
-/* Closes listeners and pooled links and frees; NULL is a no-op. */
+/* Closes listeners and frees; NULL is a no-op.  Its links must be closed
+ * first (they leave the pool as they close). */
 void peer_free(struct peer *p);
 
-/*
- * Returns in *port the alias port for remote node NAME, opening its
- * listener on first use; REMOTE_PORT (native peers: the node's own TLS
- * port as the peer's epmd gave it; else 0) is remembered for the dial.
- * Returns 0 or -1 (logged).
- */
-int peer_node_port(struct peer *p, const char *name, uint16_t remote_port,
-    uint16_t *port);
+/* Returns the remote node NAME, or NULL. */
+struct peer_node *peer_node_find(const struct peer *p, const char *name);
+
+/* Adds remote node NAME (no listener yet).  Returns it, or NULL (logged
+ * when the table is full). */
+struct peer_node *peer_node_add(struct peer *p, const char *name,
+    uint16_t remote_port);
+
+/* Removes and frees PN (and its listener). */
+void peer_node_drop(struct peer *p, struct peer_node *pn);
 
 /*
  * Remembers that the peer confirmed remote node NAME (versions and type)

@@ -2,7 +2,6 @@
 #include "proxy/public.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
 #include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
+#include "proxy/wire/policy.h"
 
 #define PUBLIC_MAX	1024
 
@@ -155,14 +156,6 @@ allocate(struct public *pub, const char *name)
 	return 0;
 }
 
-static int
-exposed(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->nexpose; i++)
-		if (fnmatch(cfg->expose[i], name, 0) == 0)
-			return 1;
-	return 0;
-}
 
 static void
 pinned_accept(int fd, const struct sockaddr *peer,
@@ -185,7 +178,7 @@ public_node_up(struct public *pub, const char *name)
 	if (pub == NULL)
 		return;
 	cfg = pub->gw->cfg;
-	if (!exposed(cfg, name))
+	if (!policy_exposed_public(cfg, name))
 		return;
 	if ((pn = find(pub, name)) == NULL) {
 		if ((port = allocate(pub, name)) == 0 ||
@@ -199,10 +192,7 @@ public_node_up(struct public *pub, const char *name)
 	if (pn->l != NULL)
 		return;
 	sa = cfg->public_epmd;
-	if (sa.ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&sa.ss)->sin_port = htons(pn->port);
-	else
-		((struct sockaddr_in6 *)&sa.ss)->sin6_port = htons(pn->port);
+	sa_set_port((struct sockaddr *)&sa.ss, pn->port);
 	pn->l = listener_new(pub->gw->base, (struct sockaddr *)&sa.ss, sa.len,
 	    "pinned", pinned_accept, pn, err, sizeof(err));
 	if (pn->l == NULL)

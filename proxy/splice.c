@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/ssl.h>
 #include <time.h>
 
 #include "config/config.h"
-#include "proxy/conn.h"
+#include "crypto/tls.h"
+#include "proxy/tunnel.h"
 #include "proxy/wire/dist_hs.h"
 #include "proxy/gateway.h"
-#include "proxy/wire/hs_verify.h"
+#include "proxy/util/clock.h"
 #include "proxy/util/log.h"
+#include "proxy/wire/hs_verify.h"
 
 #define PUMP_ROUNDS	16	/* then yield to other conns via a kick */
 #define SPLICE_TLS_RBUF	(64 * 1024)	/* TLS read-ahead buffer */
@@ -24,81 +25,47 @@ dir_room(const struct dir *d)
 	return d->buf == NULL ? 0 : d->cap - d->off - d->len;
 }
 
-/* Makes sure D has a buffer with at least NEED bytes of room at its end
- * (compacting if that suffices).  Returns 0 or -1. */
-static int
-dir_reserve(struct conn *c, struct dir *d, size_t need)
-{
-	if (d->buf == NULL) {
-		d->cap = c->gw->cfg->buffer_size;
-		if ((d->buf = malloc(d->cap)) == NULL)
-			return -1;
-		d->off = d->len = 0;
-	}
-	if (d->len == 0)
-		d->off = 0;
-	if (d->cap - d->off - d->len >= need)
-		return 0;
-	if (d->cap - d->len < need)
-		return -1;
-	memmove(d->buf, d->buf + d->off, d->len);
-	d->off = 0;
-	return 0;
-}
-
-int
-splice_queue(struct conn *c, int up, const void *buf, size_t len)
-{
-	struct dir *d = up ? &c->up : &c->down;
-
-	if (dir_reserve(c, d, len) == -1)
-		return -1;
-	memcpy(d->buf + d->off + d->len, buf, len);
-	d->len += len;
-	return 0;
-}
-
 static void
 copy_name(char *dst, const char *src)
 {
-	snprintf(dst, CONN_NAME_MAX, "%.*s", CONN_NAME_MAX - 1, src);
+	snprintf(dst, TUNNEL_NAME_MAX, "%.*s", TUNNEL_NAME_MAX - 1, src);
 }
 
 /*
  * Lets the verifier see one handshake message before it is forwarded;
  * keeps the conn's names and hidden flag for the audit line.  Returns 0,
- * or -1 with c->why when the message must not reach the other side.
+ * or -1 with the failure recorded when the message must not reach the other side.
  */
 static int
-hs_inspect(struct conn *c, struct dir *d, const uint8_t *p, size_t n)
+hs_inspect(struct tunnel *t, struct dir *d, const uint8_t *p, size_t n)
 {
-	struct hs_verify *v = c->hv;
+	struct hs_verify *v = t->hv;
 
 	int r = hs_verify_msg(v, d->from_initiator, p, n);
 
 	/* Kept even for a refusal: the audit line names who was refused. */
-	c->hidden = v->hidden;
-	copy_name(c->initiator, v->initiator);
-	copy_name(c->acceptor, v->acceptor);
-	return r == -1 ? conn_fail(c, v->code, "%s", v->reason) : 0;
+	t->hidden = v->hidden;
+	copy_name(t->initiator, v->initiator);
+	copy_name(t->acceptor, v->acceptor);
+	return r == -1 ? conn_fail(&t->c, v->code, "%s", v->reason) : 0;
 }
 
 static const struct cookie *
 cookie_for(void *arg, const char *local_alive, const char *remote_alive)
 {
-	struct conn *c = arg;
+	struct tunnel *t = arg;
 
-	return gateway_cookie_for(c->gw, c->peer_idx, local_alive,
+	return gateway_cookie_for(t->c.gw, t->peer_idx, local_alive,
 	    remote_alive);
 }
 
 /*
  * Re-frames whole handshake messages from d->hs into d->buf.  Stops when
  * the staging holds no whole message or the buffer is full.  Returns 0 or
- * -1 with c->why.
+ * -1 with the failure recorded.
  */
 static int
-hs_filter(struct conn *c, struct dir *d)
+hs_filter(struct tunnel *t, struct dir *d)
 {
 	const uint8_t *payload;
 	size_t plen, used;
@@ -108,7 +75,7 @@ hs_filter(struct conn *c, struct dir *d)
 		switch (dist_hs_next(d->hs, d->hslen, d->src_prefix, &payload,
 		    &plen, &used, &why)) {
 		case DIST_BAD:
-			return conn_fail(c, "malformed_handshake",
+			return conn_fail(&t->c, RC_MALFORMED_HANDSHAKE,
 			    "bad handshake message from %s: %s",
 			    d->from_initiator ? "initiator" : "acceptor", why);
 		case DIST_NEED_MORE:
@@ -116,9 +83,13 @@ hs_filter(struct conn *c, struct dir *d)
 		case DIST_DONE:
 			break;
 		}
-		if (dir_reserve(c, d, d->dst_prefix + plen) == -1)
+		switch (tunnel_reserve(t, d, d->dst_prefix + plen)) {
+		case -1:
+			return conn_fail(&t->c, RC_INTERNAL, "out of memory");
+		case TUNNEL_FULL:
 			return 0;	/* wait for room */
-		if (hs_inspect(c, d, payload, plen) == -1)
+		}
+		if (hs_inspect(t, d, payload, plen) == -1)
 			return -1;
 		d->len += dist_hs_frame(d->buf + d->off + d->len,
 		    d->cap - d->off - d->len, d->dst_prefix, payload, plen);
@@ -131,17 +102,19 @@ hs_filter(struct conn *c, struct dir *d)
 	return 0;
 }
 
-/* Reads from SRC into D.  Returns 0 or -1 with c->why. */
+/* Reads from SRC into D.  Returns 0 or -1 with the failure recorded. */
 static int
-dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
+dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 {
 	ssize_t n;
+	int r;
 
 	if (!d->handshake && d->hslen > 0) {
 		/* Bytes that followed the last handshake message. */
 		size_t k = d->hslen;
-		if (dir_reserve(c, d, 1) == -1)
-			return 0;
+		if ((r = tunnel_reserve(t, d, 1)) != 0)
+			return r == -1 ? conn_fail(&t->c, RC_INTERNAL,
+			    "out of memory") : 0;
 		if (k > dir_room(d))
 			k = dir_room(d);
 		memcpy(d->buf + d->off + d->len, d->hs, k);
@@ -160,13 +133,14 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 		return 0;
 	size_t want;
 	if (d->handshake) {
-		if (d->hslen == CONN_HS_CAP)
+		if (d->hslen == TUNNEL_HS_CAP)
 			return 0;
-		want = CONN_HS_CAP - d->hslen;
+		want = TUNNEL_HS_CAP - d->hslen;
 		n = half_read(src, d->hs + d->hslen, want);
 	} else {
-		if (dir_reserve(c, d, 1) == -1)
-			return 0;	/* full: back-pressure */
+		if ((r = tunnel_reserve(t, d, 1)) != 0)	/* full: wait */
+			return r == -1 ? conn_fail(&t->c, RC_INTERNAL,
+			    "out of memory") : 0;
 		want = dir_room(d);
 		n = half_read(src, d->buf + d->off + d->len, want);
 	}
@@ -177,21 +151,21 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 	if (n > 0 && (size_t)n < want)
 		src->rd_ready = 0;
 	if (n == HALF_ERR)
-		return conn_fail(c, "io_error", "%s read: %s",
-		    src == &c->local ? "local" :
+		return conn_fail(&t->c, RC_IO_ERROR, "%s read: %s",
+		    src == &t->local ? "local" :
 		    "remote", src->err ? src->err : "error");
 	*progress = 1;
 	if (n == 0) {
 		d->eof = 1;
 		if (d->handshake || d->hslen > 0)
-			return conn_fail(c, "handshake_aborted",
+			return conn_fail(&t->c, RC_HANDSHAKE_ABORTED,
 			    "%s closed during the handshake",
-			    src == &c->local ? "local node" : "peer");
+			    src == &t->local ? "local node" : "peer");
 		return 0;
 	}
 	if (d->handshake) {
 		d->hslen += (size_t)n;
-		return hs_filter(c, d);
+		return hs_filter(t, d);
 	}
 	d->len += (size_t)n;
 	/* TLS hands out one record per read: take what else is already
@@ -208,9 +182,9 @@ dir_fill(struct conn *c, struct dir *d, struct half *src, int *progress)
 }
 
 /* Writes D's buffer to DST; ends DST's write side after EOF.  Returns 0 or
- * -1 with c->why. */
+ * -1 with the failure recorded. */
 static int
-dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
+dir_flush(struct tunnel *t, struct dir *d, struct half *dst, int *progress)
 {
 	ssize_t n;
 
@@ -219,12 +193,15 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(c, "io_error", "%s write: %s",
-			    dst == &c->local ? "local" : "remote",
+			return conn_fail(&t->c, RC_IO_ERROR, "%s write: %s",
+			    dst == &t->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->off += (size_t)n;
 		d->len -= (size_t)n;
-		d->bytes += (uint64_t)n;
+		if (d == &t->up)
+			t->c.bytes_out += (uint64_t)n;
+		else
+			t->c.bytes_in += (uint64_t)n;
 		*progress = 1;
 	}
 	d->off = 0;
@@ -233,7 +210,7 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
-			return conn_fail(c, "io_error", "remote write: %s",
+			return conn_fail(&t->c, RC_IO_ERROR, "remote write: %s",
 			    dst->err ? dst->err : "error");
 		*progress = 1;
 	}
@@ -246,8 +223,8 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
-			return conn_fail(c, "io_error", "%s shutdown: %s",
-			    dst == &c->local ? "local" : "remote",
+			return conn_fail(&t->c, RC_IO_ERROR, "%s shutdown: %s",
+			    dst == &t->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->shut = 1;
 		*progress = 1;
@@ -256,14 +233,14 @@ dir_flush(struct conn *c, struct dir *d, struct half *dst, int *progress)
 }
 
 int
-splice_flush_up(struct conn *c)
+splice_flush_up(struct tunnel *t)
 {
 	int progress = 0;
 
-	if (dir_flush(c, &c->up, &c->remote, &progress) == -1)
+	if (dir_flush(t, &t->up, &t->c.h, &progress) == -1)
 		return -1;
-	return half_want(&c->remote, 0, c->up.len > 0) == -1 ?
-	    conn_fail(c, "internal", "event setup failed") : 0;
+	return half_want(&t->c.h, 0, t->up.len > 0) == -1 ?
+	    conn_fail(&t->c, RC_INTERNAL, "event setup failed") : 0;
 }
 
 /* Frees a drained buffer so an idle link costs little memory. */
@@ -282,101 +259,95 @@ dir_release(struct dir *d)
 }
 
 int
-splice_pump(struct conn *c)
+splice_pump(struct tunnel *t)
 {
-	struct dir *up = &c->up, *down = &c->down;
+	struct dir *up = &t->up, *down = &t->down;
 	int progress = 1, rounds;
 
 	for (rounds = 0; progress && rounds < PUMP_ROUNDS; rounds++) {
 		progress = 0;
-		if (dir_fill(c, up, &c->local, &progress) == -1 ||
-		    dir_flush(c, up, &c->remote, &progress) == -1 ||
-		    dir_fill(c, down, &c->remote, &progress) == -1 ||
-		    dir_flush(c, down, &c->local, &progress) == -1)
+		if (dir_fill(t, up, &t->local, &progress) == -1 ||
+		    dir_flush(t, up, &t->c.h, &progress) == -1 ||
+		    dir_fill(t, down, &t->c.h, &progress) == -1 ||
+		    dir_flush(t, down, &t->local, &progress) == -1)
 			return -1;
 	}
-	if (rounds > 1) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		c->last_io = now.tv_sec;
-	}
+	if (rounds > 1)
+		t->last_io = (time_t)(clock_ms() / 1000);
 	if (up->shut && down->shut)
-		return conn_fail(c, "ok", "closed");
-	if (c->state == CONN_HANDSHAKE && !up->handshake && !down->handshake) {
-		conn_set_state(c, CONN_ESTABLISHED);
-		free(c->hv);
-		c->hv = NULL;
+		return conn_fail(&t->c, RC_OK, "closed");
+	if (t->c.state == TUN_HANDSHAKE && !up->handshake && !down->handshake) {
+		conn_set_state(&t->c, TUN_ESTABLISHED);
+		free(t->hv);
+		t->hv = NULL;
 	}
 	if (progress)
-		conn_kick(c);	/* more to do: come back after others */
-	if (c->state == CONN_ESTABLISHED) {
+		tunnel_kick(t);	/* more to do: come back after others */
+	if (t->c.state == TUN_ESTABLISHED) {
 		dir_release(up);
 		dir_release(down);
 	}
-	int lrd = !up->eof && (up->handshake ? up->hslen < CONN_HS_CAP :
+	int lrd = !up->eof && (up->handshake ? up->hslen < TUNNEL_HS_CAP :
 	    up->buf == NULL || up->len < up->cap);
 	int rrd = !down->eof && (down->handshake ?
-	    down->hslen < CONN_HS_CAP : down->buf == NULL ||
+	    down->hslen < TUNNEL_HS_CAP : down->buf == NULL ||
 	    down->len < down->cap);
 	int lwr = down->len > 0 || (down->eof && !down->shut);
 	int rwr = up->len > 0 || (up->eof && !up->shut);
-	if (half_want(&c->local, lrd, lwr) == -1 ||
-	    half_want(&c->remote, rrd, rwr) == -1)
-		return conn_fail(c, "internal", "event setup failed");
+	if (half_want(&t->local, lrd, lwr) == -1 ||
+	    half_want(&t->c.h, rrd, rwr) == -1)
+		return conn_fail(&t->c, RC_INTERNAL, "event setup failed");
 	return 0;
 }
 
 int
-splice_start(struct conn *c, int local_initiator)
+splice_start(struct tunnel *t, int local_initiator)
 {
-	struct dir *up = &c->up, *down = &c->down;
+	struct dir *up = &t->up, *down = &t->down;
 
-	const struct config_peer *peer = &c->gw->cfg->peers[c->peer_idx];
+	const struct config_peer *peer = &t->c.gw->cfg->peers[t->peer_idx];
 	struct hs_policy pol = {
 		.remote_initiator = local_initiator == 0,
 		.names = peer->nodes,
 		.nnames = peer->nnodes,
 		.allow_hidden = peer->allow_hidden,
-		.expect_alive = local_initiator ? c->target : NULL,
+		.expect_alive = local_initiator ? t->target : NULL,
 		.cookie_for = cookie_for,
-		.arg = c,
+		.arg = t,
 	};
 
-	if (up->hs == NULL && (up->hs = malloc(CONN_HS_CAP)) == NULL)
-		return conn_fail(c, "internal", "out of memory");
-	if (down->hs == NULL && (down->hs = malloc(CONN_HS_CAP)) == NULL)
-		return conn_fail(c, "internal", "out of memory");
-	if ((c->hv = malloc(sizeof(*c->hv))) == NULL)
-		return conn_fail(c, "internal", "out of memory");
+	if (up->hs == NULL && (up->hs = malloc(TUNNEL_HS_CAP)) == NULL)
+		return conn_fail(&t->c, RC_INTERNAL, "out of memory");
+	if (down->hs == NULL && (down->hs = malloc(TUNNEL_HS_CAP)) == NULL)
+		return conn_fail(&t->c, RC_INTERNAL, "out of memory");
+	if ((t->hv = malloc(sizeof(*t->hv))) == NULL)
+		return conn_fail(&t->c, RC_INTERNAL, "out of memory");
 	/*
 	 * An idle tunnel keeps no TLS record buffers (about 34 KiB).  A
 	 * native OTP node ends its TLS without close_notify: distribution
 	 * frames carry their own lengths, so a bare FIN is an ordinary end.
 	 */
-	struct half *tls[2] = { &c->remote, &c->local };
+	struct half *tls[2] = { &t->c.h, &t->local };
 	for (int i = 0; i < 2; i++) {
 		if (tls[i]->ssl == NULL)
 			continue;
-		(void)SSL_set_mode(tls[i]->ssl, SSL_MODE_RELEASE_BUFFERS);
 		/* One read() takes several records when they are there. */
-		SSL_set_read_ahead(tls[i]->ssl, 1);
-		SSL_set_default_read_buffer_len(tls[i]->ssl, SPLICE_TLS_RBUF);
-		(void)SSL_set_options(tls[i]->ssl,
-		    SSL_OP_IGNORE_UNEXPECTED_EOF);
+		tls_tune_stream(tls[i]->ssl, SPLICE_TLS_RBUF);
 		/* Records of one write leave in one send. */
 		if (half_gather(tls[i], SPLICE_TLS_WBUF) == -1)
-			return conn_fail(c, "internal", "TLS buffer setup");
+			return conn_fail(&t->c, RC_INTERNAL, "TLS buffer setup");
 	}
-	hs_verify_init(c->hv, &pol);
+	hs_verify_init(t->hv, &pol);
+	t->step = splice_pump;
 	/* inet_tcp_dist frames the handshake with 2-byte lengths, TLS legs
 	 * with 4 as inet_tls_dist does; a bastion may have TLS both sides. */
-	up->src_prefix = down->dst_prefix = c->local.ssl ? 4 : 2;
-	up->dst_prefix = down->src_prefix = c->remote.ssl ? 4 : 2;
+	up->src_prefix = down->dst_prefix = t->local.ssl ? 4 : 2;
+	up->dst_prefix = down->src_prefix = t->c.h.ssl ? 4 : 2;
 	up->from_initiator = local_initiator != 0;
 	down->from_initiator = local_initiator == 0;
 	up->handshake = down->handshake = 1;
-	conn_set_state(c, CONN_HANDSHAKE);
-	if (down->hslen > 0 && hs_filter(c, down) == -1)
+	conn_set_state(&t->c, TUN_HANDSHAKE);
+	if (down->hslen > 0 && hs_filter(t, down) == -1)
 		return -1;
-	return splice_pump(c);
+	return splice_pump(t);
 }

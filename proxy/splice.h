@@ -1,14 +1,15 @@
 /*
- * splice.h — the data path of a conn: the relayed distribution handshake,
- * then a bounded, back-pressured byte pipe in both directions.
+ * splice.h — the data path of a tunnel: the relayed distribution
+ * handshake, then a bounded, back-pressured byte pipe in both directions.
  *
- * Each direction owns one buffer of cfg->buffer_size bytes, allocated when
- * first needed and released when it drains while the link is idle.  A
+ * Each direction owns one buffer of cfg->buffer_size bytes, allocated
+ * when first needed (tunnel_reserve()) and released when it drains while
+ * the link is idle.  A
  * source is read only while its direction's buffer has room, so a slow
  * receiver stops the reading of the sender's socket and busy_dist_port
  * reaches the sending VM as on a direct link.  On EOF a direction flushes
  * what it holds, then ends the other half's write side (TLS close_notify
- * or shutdown(SHUT_WR)); the conn is closed when both directions ended.
+ * or shutdown(SHUT_WR)); the tunnel is closed when both directions ended.
  */
 #ifndef DISTGATE_SPLICE_H
 #define DISTGATE_SPLICE_H
@@ -16,27 +17,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct conn;
+struct tunnel;
 
 /*
- * Enters CONN_HANDSHAKE.  LOCAL_INITIATOR says which side dialled: 1 when
+ * Enters TUN_HANDSHAKE and makes splice_pump() the tunnel's step.  LOCAL_INITIATOR says which side dialled: 1 when
  * the node behind the local half is the initiator (outbound), 0 when the
- * peer side is (inbound).  Bytes already in c->down.hs / c->up.buf (a
+ * peer side is (inbound).  Bytes already in t->down.hs / t->up.buf (a
  * leftover read, a queued ROUTE reply) are kept.  Returns 0 or -1 with
- * c->why set.
+ * the failure recorded (conn_fail).
  */
-int splice_start(struct conn *c, int local_initiator);
+int splice_start(struct tunnel *t, int local_initiator);
 
 /* Moves bytes both ways until nothing more can move, then declares the
- * halves' interest.  Returns 0, or -1 with c->why (caller closes). */
-int splice_pump(struct conn *c);
+ * halves' interest.  Returns 0, or -1 with the failure recorded (caller closes). */
+int splice_pump(struct tunnel *t);
 
-/* Appends LEN bytes to direction D's buffer (allocating it).  Returns 0 or
- * -1 if they do not fit. */
-int splice_queue(struct conn *c, int up, const void *buf, size_t len);
-
-/* Flushes c->up to the remote half (used before the splice starts, for
- * gateway replies).  Returns 0 or -1 with c->why. */
-int splice_flush_up(struct conn *c);
+/* Flushes t->up to the remote half (used before the splice starts, for
+ * gateway replies).  Returns 0 or -1 with the failure recorded. */
+int splice_flush_up(struct tunnel *t);
 
 #endif

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# check.sh BIN... — the whole test suite: unit binaries, then integration.
+# check.sh BIN... — the whole test suite: the layering check, unit binaries,
+# then integration.
 #
 # Integration scenarios need root and working network namespaces; without
 # them they are counted as skipped and the reason is printed.  The last
@@ -34,6 +35,10 @@ count() {
 	failed=$((failed + f))
 	skipped=$((skipped + ${s:-0}))
 }
+
+echo "check: layers"
+"$here/layers.sh" | tee "$out"
+count layers
 
 echo "check: unit tests"
 "$here/unit/run.sh" "$@" | tee "$out"

@@ -356,3 +356,73 @@ epmd_dump_line(uint8_t *out, size_t cap, const char *name, uint16_t port,
 	return put_line(out, cap, "active name     <", name, "> at port ",
 	    num, "\n", 2);
 }
+
+static int
+set_why(const char **why, const char *w)
+{
+	if (why != NULL)
+		*why = w;
+	return -1;
+}
+
+int
+epmd_parse_port2(const uint8_t *r, size_t len, struct epmd_port2 *out,
+    const char **why)
+{
+	if (len >= 2 && r[0] == EPMD_PORT2_RESP && r[1] != 0)
+		return set_why(why, "not found");
+	if (len < 12 || r[0] != EPMD_PORT2_RESP)
+		return set_why(why, "malformed PORT2 reply");
+	out->port = get16(r + 2);
+	out->node_type = r[4];
+	out->protocol = r[5];
+	out->high = get16(r + 6);
+	out->low = get16(r + 8);
+	if (out->port == 0)
+		return set_why(why, "port 0 in PORT2 reply");
+	return 0;
+}
+
+int
+epmd_names_next(const char *text, size_t len, size_t *off, char *name,
+    size_t cap, uint16_t *port)
+{
+	static const char pre[] = "name ", mid[] = " at port ";
+	const char *line, *nl, *at, *p;
+	size_t ll, nlen;
+	unsigned long v = 0;
+
+	if (*off >= len)
+		return -1;
+	line = text + *off;
+	nl = memchr(line, '\n', len - *off);
+	ll = nl ? (size_t)(nl - line) : len - *off;
+	*off += ll + (nl != NULL);
+	if (ll <= sizeof(pre) - 1 || memcmp(line, pre, sizeof(pre) - 1) != 0)
+		return 0;
+	/* The name ends at the last " at port " of the line. */
+	for (at = NULL, p = line; (size_t)(p - line) + sizeof(mid) - 1 <= ll;
+	    p++)
+		if (memcmp(p, mid, sizeof(mid) - 1) == 0)
+			at = p;
+	if (at == NULL)
+		return 0;
+	nlen = (size_t)(at - line) - (sizeof(pre) - 1);
+	if (nlen == 0 || nlen >= cap || nlen > EPMD_MAX_NAME ||
+	    memchr(line + sizeof(pre) - 1, ' ', nlen) != NULL)
+		return 0;
+	p = at + sizeof(mid) - 1;
+	if (p == line + ll)
+		return 0;
+	for (; p < line + ll; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (unsigned)(*p - '0'))
+		    > 65535)
+			return 0;
+	}
+	if (v == 0)
+		return 0;
+	memcpy(name, line + sizeof(pre) - 1, nlen);
+	name[nlen] = '\0';
+	*port = (uint16_t)v;
+	return 1;
+}

@@ -111,4 +111,29 @@ size_t epmd_dump_line(uint8_t *out, size_t cap, const char *name,
  */
 int epmd_check_name(const char *name, size_t len, const char **why);
 
+/* A PORT2_RESP as another host's epmd sends it. */
+struct epmd_port2 {
+	uint16_t port;		/* the node's distribution port */
+	uint8_t node_type;
+	uint8_t protocol;
+	uint16_t high, low;
+};
+
+/*
+ * Parses the whole PORT2_RESP in BUF (epmd closes after it).  Returns 0
+ * with *out filled, or -1 with *why: "not found" (result byte non-zero),
+ * "malformed PORT2 reply", "port 0 in PORT2 reply".
+ */
+int epmd_parse_port2(const uint8_t *buf, size_t len, struct epmd_port2 *out,
+    const char **why);
+
+/*
+ * Walks the text of a NAMES reply (after its 4-byte header): each call
+ * takes the line at *OFF ("name N at port P\n") and moves *OFF past it.
+ * Returns 1 with NAME (CAP bytes) and *PORT set for a well-formed line, 0
+ * for a line to skip, -1 at the end of TEXT.
+ */
+int epmd_names_next(const char *text, size_t len, size_t *off, char *name,
+    size_t cap, uint16_t *port);
+
 #endif

@@ -401,3 +401,9 @@ fail:
 	memset(out, 0, sizeof(*out));
 	return -1;
 }
+
+size_t
+gw_announced_body(const uint8_t *buf, size_t len)
+{
+	return len < GWPROTO_HDR ? 0 : get16(buf + 4);
+}

@@ -78,6 +78,10 @@ struct gw_msg {
 enum gw_parse gw_parse(const uint8_t *buf, size_t len, struct gw_msg *msg,
     const char **why);
 
+/* Returns the body length the header at the start of BUF announces, or 0
+ * while fewer than GWPROTO_HDR bytes are there. */
+size_t gw_announced_body(const uint8_t *buf, size_t len);
+
 /* Extracts the node name of a RESOLVE/ROUTE body: 1..GWPROTO_MAX_NAME
  * bytes, no NUL, no control bytes.  Returns 0 or -1 with *why. */
 int gw_body_name(const struct gw_msg *msg, char *name, size_t cap,

@@ -10,11 +10,11 @@
 #include "proxy/wire/dist_hs.h"
 
 static int
-refuse(struct hs_verify *v, const char *code, const char *fmt, ...)
+refuse(struct hs_verify *v, enum reason code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-refuse(struct hs_verify *v, const char *code, const char *fmt, ...)
+refuse(struct hs_verify *v, enum reason code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,7 +58,7 @@ check_printable(struct hs_verify *v, const char *name)
 {
 	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
 		if (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\')
-			return refuse(v, "malformed_handshake", "node name "
+			return refuse(v, RC_MALFORMED_HANDSHAKE, "node name "
 			    "holds a control or quote character");
 	return 0;
 }
@@ -70,7 +70,7 @@ check_name(struct hs_verify *v, const char *name)
 	for (size_t i = 0; i < v->pol.nnames; i++)
 		if (fnmatch(v->pol.names[i], name, 0) == 0)
 			return 0;
-	return refuse(v, "name_not_allowed", "node name %.*s not allowed for "
+	return refuse(v, RC_NAME_NOT_ALLOWED, "node name %.*s not allowed for "
 	    "this peer", 128, name);
 }
 
@@ -97,7 +97,7 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (v->nmsg_init++ == 0) {
 		struct dist_name nm;
 		if (dist_parse_name(p, len, &nm, &why) == -1)
-			return refuse(v, "malformed_handshake",
+			return refuse(v, RC_MALFORMED_HANDSHAKE,
 			    "send_name: %s", why);
 		if (check_printable(v, nm.name) == -1)
 			return -1;
@@ -108,7 +108,7 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 		if (!v->pol.remote_initiator)
 			return 0;
 		if (v->hidden && !v->pol.allow_hidden)
-			return refuse(v, "hidden_not_allowed", "hidden "
+			return refuse(v, RC_HIDDEN_NOT_ALLOWED, "hidden "
 			    "connection from %.*s not allowed for this peer",
 			    128, nm.name);
 		/* A dynamic name is checked when the acceptor assigns it. */
@@ -121,12 +121,12 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 	case 'r':
 		break;
 	default:
-		return refuse(v, "malformed_handshake", "unexpected message "
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "unexpected message "
 		    "'%c' from the initiator", p[0] >= 0x20 && p[0] < 0x7f ?
 		    p[0] : '?');
 	}
 	if (dist_parse_reply(p, len, &v->chal_a, digest, &why) == -1)
-		return refuse(v, "malformed_handshake", "challenge reply: %s",
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge reply: %s",
 		    why);
 	v->have_cha = 1;
 	if (!v->pol.remote_initiator)
@@ -135,10 +135,10 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (ck == NULL)
 		return 0;
 	if (!v->have_chb)
-		return refuse(v, "malformed_handshake", "challenge reply "
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge reply "
 		    "before any challenge");
 	if (!cookie_check(ck, v->chal_b, digest))
-		return refuse(v, "bad_cookie", "initiator %.*s does not know "
+		return refuse(v, RC_BAD_COOKIE, "initiator %.*s does not know "
 		    "the cookie", 128, v->initiator);
 	v->checked_a = 1;
 	return 0;
@@ -154,12 +154,12 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (n == 0) {
 		struct dist_status st;
 		if (dist_parse_status(p, len, &st, &why) == -1)
-			return refuse(v, "malformed_handshake", "status: %s",
+			return refuse(v, RC_MALFORMED_HANDSHAKE, "status: %s",
 			    why);
 		if (strcmp(st.text, "named:") != 0)
 			return 0;
 		if (!v->name_me)
-			return refuse(v, "malformed_handshake", "named: status "
+			return refuse(v, RC_MALFORMED_HANDSHAKE, "named: status "
 			    "without a dynamic-name request");
 		if (check_printable(v, st.name) == -1)
 			return -1;
@@ -170,7 +170,7 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (n == 1) {
 		struct dist_challenge ch;
 		if (dist_parse_challenge(p, len, &ch, &why) == -1)
-			return refuse(v, "malformed_handshake", "challenge: %s",
+			return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge: %s",
 			    why);
 		if (check_printable(v, ch.name) == -1)
 			return -1;
@@ -183,18 +183,18 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 			char alive[HS_NAME_MAX];
 			hs_alive(ch.name, alive, sizeof(alive));
 			if (strcmp(alive, v->pol.expect_alive) != 0)
-				return refuse(v, "name_not_allowed", "acceptor "
+				return refuse(v, RC_NAME_NOT_ALLOWED, "acceptor "
 				    "%.*s is not the node %s asked for", 100,
 				    ch.name, v->pol.expect_alive);
 		}
 		return check_name(v, ch.name);
 	}
 	if (p[0] != 'a')
-		return refuse(v, "malformed_handshake", "unexpected message "
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "unexpected message "
 		    "'%c' from the acceptor", p[0] >= 0x20 && p[0] < 0x7f ?
 		    p[0] : '?');
 	if (dist_parse_ack(p, len, digest, &why) == -1)
-		return refuse(v, "malformed_handshake", "challenge ack: %s",
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge ack: %s",
 		    why);
 	if (v->pol.remote_initiator)
 		return 0;
@@ -202,10 +202,10 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (ck == NULL)
 		return 0;
 	if (!v->have_cha)
-		return refuse(v, "malformed_handshake", "challenge ack before "
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge ack before "
 		    "the challenge reply");
 	if (!cookie_check(ck, v->chal_a, digest))
-		return refuse(v, "bad_cookie", "acceptor %.*s does not know the "
+		return refuse(v, RC_BAD_COOKIE, "acceptor %.*s does not know the "
 		    "cookie", 128, v->acceptor);
 	v->checked_b = 1;
 	return 0;
@@ -216,7 +216,7 @@ hs_verify_msg(struct hs_verify *v, int from_init, const uint8_t *p,
     size_t len)
 {
 	if (len == 0)
-		return refuse(v, "malformed_handshake", "empty message");
+		return refuse(v, RC_MALFORMED_HANDSHAKE, "empty message");
 	return from_init ? from_initiator(v, p, len) :
 	    from_acceptor(v, p, len);
 }

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxy/wire/reason.h"
+
 struct cookie;
 
 #define HS_NAME_MAX	256
@@ -48,7 +50,7 @@ struct hs_verify {
 	int checked_a, checked_b;	/* digests verified */
 	char initiator[HS_NAME_MAX];	/* full names, "" until known */
 	char acceptor[HS_NAME_MAX];
-	const char *code;		/* refusal code (static) */
+	enum reason code;		/* refusal code; RC_OK until refused */
 	char reason[160];
 };
 
@@ -59,8 +61,8 @@ void hs_verify_init(struct hs_verify *v, const struct hs_policy *pol);
  * Takes the next handshake payload (the message without its length)
  * sent by the initiator (FROM_INITIATOR 1) or the acceptor.  Returns 0 to
  * forward it, -1 to refuse the connection: v->code is one of
- * "malformed_handshake", "name_not_allowed", "hidden_not_allowed",
- * "bad_cookie" and v->reason says why (never a cookie or digest).
+ * RC_MALFORMED_HANDSHAKE, RC_NAME_NOT_ALLOWED, RC_HIDDEN_NOT_ALLOWED,
+ * RC_BAD_COOKIE and v->reason says why (never a cookie or digest).
  */
 int hs_verify_msg(struct hs_verify *v, int from_initiator, const uint8_t *p,
     size_t len);

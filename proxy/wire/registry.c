@@ -10,6 +10,7 @@
  */
 #include "proxy/wire/registry.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,7 +170,7 @@ forget_oldest(struct registry *reg)
 enum registry_add_result
 registry_add(struct registry *reg, const char *name, uint16_t port,
     uint8_t node_type, uint8_t protocol, uint16_t high, uint16_t low,
-    void *owner, time_t now, const struct reg_node **out)
+    int v6, void *owner, time_t now, const struct reg_node **out)
 {
 	struct reg_entry *e;
 	size_t len;
@@ -199,6 +200,7 @@ registry_add(struct registry *reg, const char *name, uint16_t port,
 	e->node.protocol = protocol;
 	e->node.high = high;
 	e->node.low = low;
+	e->node.v6 = v6 != 0;
 	e->node.owner = owner;
 	e->node.creation = high >= 6 ? e->counter : e->counter % 3 + 1;
 	e->registered = 1;
@@ -259,4 +261,22 @@ registry_foreach(const struct registry *reg,
 		if (fn(&e->node, arg) != 0)
 			break;
 	}
+}
+
+socklen_t
+registry_node_addr(const struct reg_node *node, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (node->v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		s6->sin6_port = htons(node->port);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s4->sin_port = htons(node->port);
+	return sizeof(*s4);
 }

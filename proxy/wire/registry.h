@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define REGISTRY_REMEMBER	1000
@@ -27,6 +28,7 @@ struct reg_node {
 	uint8_t protocol;
 	uint16_t high, low;
 	uint32_t creation;
+	unsigned v6:1;		/* registered over IPv6 (::1) */
 	void *owner;		/* the caller's, untouched */
 };
 
@@ -43,13 +45,15 @@ enum registry_add_result {
 };
 
 /*
- * Registers NAME.  NOW is the current Unix time (a parameter so tests can
+ * Registers NAME.  V6 says the node registered over IPv6, so it listens
+ * on ::1 (else 127.0.0.1).  NOW is the current Unix time (a parameter so tests can
  * fix it).  On REGISTRY_OK, *out (if non-NULL) points at the new entry,
  * valid until registry_remove() of that name.
  */
 enum registry_add_result registry_add(struct registry *reg, const char *name,
     uint16_t port, uint8_t node_type, uint8_t protocol, uint16_t high,
-    uint16_t low, void *owner, time_t now, const struct reg_node **out);
+    uint16_t low, int v6, void *owner, time_t now,
+    const struct reg_node **out);
 
 /* Unregisters NAME (remembering its creation counter).  Unknown: no-op. */
 void registry_remove(struct registry *reg, const char *name);
@@ -66,5 +70,12 @@ size_t registry_count(const struct registry *reg);
  */
 void registry_foreach(const struct registry *reg,
     int (*fn)(const struct reg_node *node, void *arg), void *arg);
+
+/*
+ * Fills SS with the loopback address NODE listens on: ::1 or 127.0.0.1
+ * (the family it registered from) and its port.  Returns the length.
+ */
+socklen_t registry_node_addr(const struct reg_node *node,
+    struct sockaddr_storage *ss);
 
 #endif

@@ -19,14 +19,14 @@ static enum registry_add_result
 add6(struct registry *reg, const char *name, uint16_t port, time_t now,
     const struct reg_node **out)
 {
-	return registry_add(reg, name, port, 77, 0, 6, 5, NULL, now, out);
+	return registry_add(reg, name, port, 77, 0, 6, 5, 0, NULL, now, out);
 }
 
 static enum registry_add_result
 add5(struct registry *reg, const char *name, time_t now,
     const struct reg_node **out)
 {
-	return registry_add(reg, name, 1, 77, 0, 5, 5, NULL, now, out);
+	return registry_add(reg, name, 1, 77, 0, 5, 5, 0, NULL, now, out);
 }
 
 static void
@@ -41,7 +41,7 @@ test_add_find_remove(void **state)
 	assert_non_null(reg);
 	assert_int_equal(registry_count(reg), 0);
 	assert_null(registry_find(reg, "foo"));
-	assert_int_equal(registry_add(reg, name, 5555, 72, 1, 6, 5, &owner, T0,
+	assert_int_equal(registry_add(reg, name, 5555, 72, 1, 6, 5, 0, &owner, T0,
 	    &n), REGISTRY_OK);
 	assert_non_null(n);
 	/* The name is copied. */
@@ -82,9 +82,9 @@ test_duplicate(void **state)
 	int a, b;
 
 	(void)state;
-	assert_int_equal(registry_add(reg, "a", 10, 77, 0, 6, 5, &a, T0, &n),
+	assert_int_equal(registry_add(reg, "a", 10, 77, 0, 6, 5, 0, &a, T0, &n),
 	    REGISTRY_OK);
-	assert_int_equal(registry_add(reg, "a", 20, 72, 1, 5, 5, &b, T0 + 9,
+	assert_int_equal(registry_add(reg, "a", 20, 72, 1, 5, 5, 0, &b, T0 + 9,
 	    &m), REGISTRY_DUPLICATE);
 	assert_null(m);
 	assert_int_equal(registry_count(reg), 1);

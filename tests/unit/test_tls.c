@@ -27,7 +27,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "config/config.h"
 #include "crypto/tls.h"
 
 enum file {
@@ -290,7 +289,7 @@ struct duo {
 };
 
 static void
-cfg_init(struct config *cfg, struct pki *p, enum file cert, int minv,
+cfg_init(struct tls_files *cfg, struct pki *p, enum file cert, int minv,
     enum file crl)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -306,14 +305,14 @@ static void
 duo_init(struct duo *d, struct pki *pk, enum file scert, int smin,
     enum file ccert, int cmin, enum file crl)
 {
-	struct config cfg;
+	struct tls_files cfg;
 	char err[512];
 
 	cfg_init(&cfg, pk, scert, smin, crl);
 	if ((d->srv = tls_server_ctx_new(&cfg, err, sizeof(err))) == NULL)
 		fail_msg("server ctx: %s", err);
 	cfg_init(&cfg, pk, ccert, cmin, crl);
-	if ((d->cli = tls_client_ctx_new(&cfg, err, sizeof(err))) == NULL)
+	if ((d->cli = tls_client_ctx_new(&cfg, NULL, err, sizeof(err))) == NULL)
 		fail_msg("client ctx: %s", err);
 }
 
@@ -729,7 +728,7 @@ test_data(void **state)
  * ALSO), leave OpenSSL's queue empty, and truncate safely.
  */
 static void
-expect_ctx_error(const struct config *cfg, const char *want,
+expect_ctx_error(const struct tls_files *cfg, const char *want,
     const char *also)
 {
 	char err[512];
@@ -737,7 +736,7 @@ expect_ctx_error(const struct config *cfg, const char *want,
 	for (int i = 0; i < 2; i++) {
 		memset(err, 'x', sizeof(err));
 		assert_null(i == 0 ? tls_server_ctx_new(cfg, err, sizeof(err)) :
-		    tls_client_ctx_new(cfg, err, sizeof(err)));
+		    tls_client_ctx_new(cfg, NULL, err, sizeof(err)));
 		assert_memory_equal(err, want, strlen(want));
 		if (also != NULL && strstr(err, also) == NULL)
 			fail_msg("\"%s\" lacks \"%s\"", err, also);
@@ -754,7 +753,7 @@ static void
 test_bad_files(void **state)
 {
 	struct pki *pk = *state;
-	struct config cfg;
+	struct tls_files cfg;
 	char want[256], missing[160];
 
 	(void)snprintf(missing, sizeof(missing), "%s/missing.pem", pk->dir);

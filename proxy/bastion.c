@@ -1,0 +1,174 @@
+/* bastion.c — routing full node names to inside hosts.  See bastion.h. */
+#include "proxy/bastion.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "proxy/epmdc.h"
+#include "proxy/gateway.h"
+#include "proxy/gwlink.h"
+#include "proxy/netutil.h"
+#include "proxy/splice.h"
+#include "proxy/tunnel.h"
+#include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
+#include "proxy/wire/gwproto.h"
+#include "proxy/wire/policy.h"
+
+/* The inside host answered: go on with the requests (closes T on
+ * failure). */
+static void
+resume(struct tunnel *t)
+{
+	t->waiting = 0;
+	if (t->c.state == TUN_REQUESTS)
+		tunnel_resume(t);
+}
+
+static void
+on_link(struct gwlink *link, int status, const struct gw_msg *msg,
+    const char *reason, void *arg)
+{
+	struct tunnel *t = arg;
+	struct gw_reply r;
+	const char *why = NULL;
+	uint8_t out[64];
+	size_t n;
+
+	t->link = NULL;
+	if (t->btype == GW_RESOLVE) {
+		if (status == GW_OK && gw_decode_reply(msg, &r, &why) == 0)
+			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
+			    sizeof(out), r.high, r.low, r.node_type));
+		else
+			(void)tunnel_refuse(t, GW_RESOLVE_REPLY,
+			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		resume(t);
+		return;
+	}
+	if (status != GW_OK) {
+		(void)tunnel_refuse(t, GW_ROUTE_REPLY, status == -1 ?
+		    GW_UNREACHABLE : (uint8_t)status, reason ? reason :
+		    "refused inside", 1, status == -1 ? RC_LINK_FAILED :
+		    RC_ROUTE_REFUSED);
+		resume(t);
+		return;
+	}
+	if (t->down.hs == NULL &&
+	    (t->down.hs = malloc(TUNNEL_HS_CAP)) == NULL) {
+		gwlink_cancel(link);
+		conn_close(&t->c, RC_INTERNAL, "out of memory");
+		return;
+	}
+	/* The inside leg is TLS too; nothing can follow a ROUTE reply from
+	 * an inside gateway before we speak, so leftovers are refused. */
+	if (gwlink_handover(link, &t->local, t->c.gw->base, tunnel_io, t, out,
+	    sizeof(out), &n) == -1 || n != 0) {
+		conn_close(&t->c, RC_INTERNAL, "handover failed");
+		return;
+	}
+	if (tunnel_queue(t, 1, out, gw_encode_status(out, sizeof(out),
+	    GW_ROUTE_REPLY, GW_OK, NULL)) == -1 || splice_start(t, 0) == -1) {
+		conn_close_failed(&t->c);
+		return;
+	}
+	log_info("conn=%llu bastion route peer=%s node=%s via=%s",
+	    (unsigned long long)t->c.id, t->c.gw->cfg->peers[t->peer_idx].name,
+	    t->target, t->c.gw->cfg->peers[t->bpeer].name);
+}
+
+static void
+on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
+    uint16_t low, const char *text, size_t len, const char *reason)
+{
+	struct tunnel *t = arg;
+	const struct config_peer *tp = &t->c.gw->cfg->peers[t->bpeer];
+	struct sockaddr_storage ss = tp->addr.ss;
+	uint8_t out[64];
+	int fd;
+
+	(void)text;
+	(void)len;
+	t->query = NULL;
+	if (t->btype == GW_RESOLVE) {
+		if (port != 0)
+			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
+			    sizeof(out), high, low, type));
+		else
+			(void)tunnel_refuse(t, GW_RESOLVE_REPLY,
+			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		resume(t);
+		return;
+	}
+	if (port == 0) {
+		(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_NO_SUCH_NODE,
+		    reason ? reason : "no such node", 1, RC_NO_SUCH_NODE);
+		resume(t);
+		return;
+	}
+	sa_set_port((struct sockaddr *)&ss, port);
+	if (tp->kind == PEER_KIND_NATIVE) {
+		t->link = gwlink_direct(gateway_peer(t->c.gw, (size_t)t->bpeer),
+		    (struct sockaddr *)&ss, tp->addr.len, on_link, t);
+		if (t->link == NULL) {
+			(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_UNREACHABLE,
+			    "cannot reach the node", 1, RC_UNREACHABLE);
+			resume(t);
+		}
+		return;
+	}
+	/* A plain inside host: TCP to the node, as the node's own peers do.
+	 * The half owns FD from here on, even when half_open() fails. */
+	if ((fd = net_connect((struct sockaddr *)&ss, tp->addr.len)) == -1 ||
+	    half_open(&t->local, t->c.gw->base, fd, NULL, tunnel_io, t) == -1) {
+		(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_UNREACHABLE,
+		    strerror(errno), 1, RC_UNREACHABLE);
+		resume(t);
+		return;
+	}
+	t->waiting = 0;
+	conn_set_state(&t->c, TUN_NODE_CONNECT);
+	if (half_want(&t->local, 0, 1) == -1)
+		conn_close(&t->c, RC_INTERNAL, "event setup failed");
+}
+
+int
+bastion_request(struct tunnel *t, uint8_t type, const char *full)
+{
+	const struct config *cfg = t->c.gw->cfg;
+	const struct config_peer *src = &cfg->peers[t->peer_idx];
+	char alive[GWPROTO_MAX_NAME + 1];
+	const char *host = policy_split_name(full, alive, sizeof(alive));
+	long target = host ? policy_reach(cfg, (size_t)t->peer_idx, host) : -1;
+
+	if (type == GW_ROUTE)
+		snprintf(t->target, sizeof(t->target), "%.*s",
+		    (int)sizeof(t->target) - 1, full);
+	if (target < 0) {
+		log_info("conn=%llu %s %s refused: no route to that host for "
+		    "peer %s (node_not_exposed)", (unsigned long long)t->c.id,
+		    type == GW_ROUTE ? "route" : "resolve", full, src->name);
+		return tunnel_refuse(t, type | 0x80, type == GW_ROUTE ?
+		    GW_NOT_ALLOWED : GW_NO_SUCH_NODE, "no route to that host "
+		    "for this peer", type == GW_ROUTE, RC_NODE_NOT_EXPOSED);
+	}
+	const struct config_peer *tp = &cfg->peers[target];
+	t->btype = type;
+	t->bpeer = target;
+	t->waiting = 1;
+	if (tp->kind == PEER_KIND_GATEWAY)
+		t->link = gwlink_request(gateway_peer(t->c.gw, (size_t)target),
+		    type, alive, on_link, t);
+	else
+		t->query = epmdc_port_please(t->c.gw,
+		    (const struct sockaddr *)&tp->addr.ss, tp->addr.len, alive,
+		    cfg->resolve_timeout_ms, on_epmd, t);
+	if (t->link != NULL || t->query != NULL)
+		return 0;
+	t->waiting = 0;
+	return tunnel_refuse(t, type | 0x80, GW_UNREACHABLE, "inside host "
+	    "unreachable", type == GW_ROUTE, RC_UNREACHABLE);
+}

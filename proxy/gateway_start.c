@@ -1,0 +1,233 @@
+/* gateway_start.c — start-up and teardown of the running gateway.  See
+ * gateway_start.h. */
+#include "proxy/gateway_start.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config/config.h"
+#include "crypto/cookie.h"
+#include "crypto/tls.h"
+#include "proxy/conn.h"
+#include "proxy/epmd.h"
+#include "proxy/gateway.h"
+#include "proxy/inbound.h"
+#include "proxy/listener.h"
+#include "proxy/outbound.h"
+#include "proxy/peer.h"
+#include "proxy/public.h"
+#include "proxy/util/clock.h"
+#include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
+#include "proxy/wire/lockout.h"
+#include "proxy/wire/registry.h"
+
+#define REGISTRY_MAX	4096
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct gateway *gw = arg;
+
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(gw->base, NULL);
+}
+
+static int
+add_listener(struct gateway *gw, const struct config_sockaddr *sa,
+    const char *what, listener_cb *cb, char *err, size_t errlen)
+{
+	struct listener *l;
+	char a[64];
+
+	l = listener_new(gw->base, (const struct sockaddr *)&sa->ss, sa->len,
+	    what, cb, gw, err, errlen);
+	if (l == NULL)
+		return -1;
+	gw->listeners[gw->nlisteners++] = l;
+	log_info("listening %s on %s", what,
+	    sa_fmt((const struct sockaddr *)&sa->ss, a, sizeof(a)));
+	return 0;
+}
+
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+
+	(void)fd;
+	(void)what;
+	(void)lockout_sweep(gw->lockout, clock_ms());
+}
+
+/* Loads every configured cookie; they are wiped in gateway_stop(). */
+static int
+load_cookies(struct gateway *gw, char *err, size_t errlen)
+{
+	const struct config *cfg = gw->cfg;
+	char why[512];
+
+	gw->peer_cookie = calloc(cfg->npeers + 1, sizeof(*gw->peer_cookie));
+	gw->node_cookie = calloc(cfg->nnodes + 1, sizeof(*gw->node_cookie));
+	if (gw->peer_cookie == NULL || gw->node_cookie == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cfg->cookie_file != NULL &&
+	    (gw->cookie = cookie_load(cfg->cookie_file, why,
+	    sizeof(why))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->npeers; i++)
+		if (cfg->peers[i].cookie_file != NULL &&
+		    (gw->peer_cookie[i] = cookie_load(
+		    cfg->peers[i].cookie_file, why, sizeof(why))) == NULL)
+			goto fail;
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		if (cfg->nodes[i].cookie_file != NULL &&
+		    (gw->node_cookie[i] = cookie_load(cfg->nodes[i].cookie_file,
+		    why, sizeof(why))) == NULL)
+			goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cookie_file %s", why);
+	return -1;
+}
+
+int
+gateway_start(struct gateway *gw, struct event_base *base,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	const struct tls_files files = {
+		.cert = cfg->cert, .key = cfg->key, .ca = cfg->ca,
+		.crl = cfg->crl, .min_version = cfg->min_version,
+	};
+
+	memset(gw, 0, sizeof(*gw));
+	gw->base = base;
+	gw->cfg = cfg;
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < 3; i++) {
+		gw->sigev[i] = evsignal_new(base, sigs[i], on_signal, gw);
+		if (gw->sigev[i] == NULL || evsignal_add(gw->sigev[i], NULL)) {
+			snprintf(err, errlen, "signal setup failed");
+			return -1;
+		}
+	}
+	/* Links resume the peer's last session (peer_session_cb): connection
+	 * setup skips the certificate exchange. */
+	if ((gw->srv_ctx = tls_server_ctx_new(&files, err, errlen)) == NULL ||
+	    (gw->cli_ctx = tls_client_ctx_new(&files, peer_session_cb, err,
+	    errlen)) == NULL)
+		return -1;
+	if (load_cookies(gw, err, errlen) == -1)
+		return -1;
+	gw->lockout = lockout_new(cfg->lockout_failures,
+	    cfg->lockout_window_ms, cfg->lockout_ban_ms);
+	gw->sweep = event_new(base, -1, EV_PERSIST, on_sweep, gw);
+	if (gw->lockout == NULL || gw->sweep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	{
+		struct timeval one = { 1, 0 };
+		(void)event_add(gw->sweep, &one);
+	}
+	if (cfg->audit_file != NULL &&
+	    (gw->audit = fopen(cfg->audit_file, "ae")) == NULL) {
+		snprintf(err, errlen, "audit_file %s: %s", cfg->audit_file,
+		    strerror(errno));
+		return -1;
+	}
+	if ((gw->reg = registry_new(REGISTRY_MAX)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	gw->listeners = calloc(cfg->nepmd_listen + 2, sizeof(*gw->listeners));
+	gw->peers = calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*gw->peers));
+	if (gw->listeners == NULL || gw->peers == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nepmd_listen; i++)
+		if (add_listener(gw, &cfg->epmd_listen[i], "epmd",
+		    epmd_accept_local, err, errlen) == -1)
+			return -1;
+	if (add_listener(gw, &cfg->listen, "tls", inbound_accept, err,
+	    errlen) == -1)
+		return -1;
+	if (cfg->public_epmd.len != 0) {
+		if ((gw->pub = public_new(gw, err, errlen)) == NULL)
+			return -1;
+		if (add_listener(gw, &cfg->public_epmd, "public-epmd",
+		    epmd_accept_public, err, errlen) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		if ((gw->peers[i] = peer_new(gw, i, err, errlen)) == NULL)
+			return -1;
+		gw->npeers++;
+		if (outbound_peer_start(gw->peers[i], err, errlen) == -1)
+			return -1;
+		log_info("peer=%s address=%s identity=%s alias=%s",
+		    cfg->peers[i].name, cfg->peers[i].address,
+		    cfg->peers[i].identity, inet_ntoa(cfg->peers[i].alias));
+	}
+	if (cfg->cookie_file == NULL) {
+		size_t with = 0;
+		for (size_t i = 0; i < cfg->npeers; i++)
+			with += cfg->peers[i].cookie_file != NULL;
+		for (size_t i = 0; i < cfg->nnodes; i++)
+			with += cfg->nodes[i].cookie_file != NULL;
+		if (with == 0)
+			log_info("no cookie configured: connections are "
+			    "checked by certificate, identity and node name, "
+			    "not by cookie digest");
+	} else
+		log_info("cookie digests are checked at the edge");
+	return 0;
+}
+
+void
+gateway_stop(struct gateway *gw)
+{
+	/* Requesters first, so links and queries end as "shutdown" rather
+	 * than failing their requester. */
+	static const enum conn_kind order[] = { CONN_KIND_TUNNEL,
+	    CONN_KIND_EPMD, CONN_KIND_LINK, CONN_KIND_EPMDC };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		conn_close_all(gw, order[i], RC_SHUTDOWN, "gateway stopping");
+	for (size_t i = 0; i < gw->npeers; i++)
+		peer_free(gw->peers[i]);
+	free(gw->peers);
+	for (size_t i = 0; i < gw->nlisteners; i++)
+		listener_free(gw->listeners[i]);
+	free(gw->listeners);
+	public_free(gw->pub);
+	registry_free(gw->reg);
+	SSL_CTX_free(gw->srv_ctx);
+	SSL_CTX_free(gw->cli_ctx);
+	for (size_t i = 0; i < 3; i++)
+		if (gw->sigev[i] != NULL)
+			event_free(gw->sigev[i]);
+	cookie_free(gw->cookie);
+	for (size_t i = 0; gw->peer_cookie && i < gw->cfg->npeers; i++)
+		cookie_free(gw->peer_cookie[i]);
+	for (size_t i = 0; gw->node_cookie && i < gw->cfg->nnodes; i++)
+		cookie_free(gw->node_cookie[i]);
+	free(gw->peer_cookie);
+	free(gw->node_cookie);
+	lockout_free(gw->lockout);
+	if (gw->sweep != NULL)
+		event_free(gw->sweep);
+	if (gw->audit != NULL)
+		fclose(gw->audit);
+	memset(gw, 0, sizeof(*gw));
+}

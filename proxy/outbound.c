@@ -1,0 +1,346 @@
+/* outbound.c — a local node dials a remote one: alias EPMD lookup, route,
+ * splice.  See outbound.h. */
+#include "proxy/outbound.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "proxy/epmd.h"
+#include "proxy/epmdc.h"
+#include "proxy/gateway.h"
+#include "proxy/gwlink.h"
+#include "proxy/listener.h"
+#include "proxy/peer.h"
+#include "proxy/splice.h"
+#include "proxy/tunnel.h"
+#include "proxy/util/clock.h"
+#include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
+#include "proxy/wire/epmd_proto.h"
+#include "proxy/wire/gwproto.h"
+
+static void
+alias_sockaddr(const struct peer *p, uint16_t port, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr = p->cfg->alias;
+	sin->sin_port = htons(port);
+}
+
+/* ---- step 3: the node dials the alias port; route, then splice ---- */
+
+/* ROUTE answered: on success the link becomes the tunnel's TLS half. */
+static void
+route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
+    const char *reason, void *arg)
+{
+	struct tunnel *t = arg;
+	size_t n = 0;
+
+	(void)msg;
+	t->link = NULL;
+	if (status != GW_OK) {
+		char why[300];
+		snprintf(why, sizeof(why), "route refused: %s%s%s",
+		    status == -1 ? "link failed" : gw_status_name(status),
+		    reason && *reason ? ": " : "", reason ? reason : "");
+		conn_close(&t->c, status == -1 ? RC_LINK_FAILED :
+		    RC_ROUTE_REFUSED, why);
+		return;
+	}
+	if (t->down.hs == NULL &&
+	    (t->down.hs = malloc(TUNNEL_HS_CAP)) == NULL) {
+		gwlink_cancel(link);
+		conn_close(&t->c, RC_INTERNAL, "out of memory");
+		return;
+	}
+	if (gwlink_handover(link, &t->c.h, t->c.gw->base, tunnel_io, t,
+	    t->down.hs, TUNNEL_HS_CAP, &n) == -1) {
+		conn_close(&t->c, RC_INTERNAL, "handover failed");
+		return;
+	}
+	t->down.hslen = n;
+	log_info("conn=%llu route peer=%s node=%s",
+	    (unsigned long long)t->c.id,
+	    t->c.gw->cfg->peers[t->peer_idx].name, t->target);
+	if (splice_start(t, 1) == -1)
+		conn_close_failed(&t->c);
+}
+
+/* A local node dialled the alias port of a remote node. */
+static void
+node_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
+    void *arg)
+{
+	struct peer_node *pn = arg;
+	struct peer *p = pn->peer;
+	struct tunnel *t;
+
+	(void)sa;
+	(void)local;
+	if ((t = tunnel_new(p->gw, 1)) == NULL) {
+		close(fd);
+		return;
+	}
+	t->peer_idx = (long)p->idx;
+	snprintf(t->raddr, sizeof(t->raddr), "%s", p->cfg->address);
+	snprintf(t->ident, sizeof(t->ident), "%s", p->cfg->identity);
+	snprintf(t->target, sizeof(t->target), "%s", pn->name);
+	if (half_open(&t->local, p->gw->base, fd, NULL, tunnel_io, t) == -1) {
+		conn_close(&t->c, RC_INTERNAL, "event setup failed");
+		return;
+	}
+	conn_set_state(&t->c, TUN_ROUTE);
+	if (p->cfg->kind == PEER_KIND_NATIVE) {
+		/* A native inet_tls_dist node: TLS straight to its port. */
+		struct sockaddr_storage ss = p->cfg->addr.ss;
+		sa_set_port((struct sockaddr *)&ss, pn->remote_port);
+		sa_fmt((struct sockaddr *)&ss, t->raddr, sizeof(t->raddr));
+		t->link = gwlink_direct(p, (struct sockaddr *)&ss,
+		    p->cfg->addr.len, route_reply, t);
+	} else {
+		char rname[GWPROTO_MAX_NAME + 1];
+		peer_request_name(p, pn->name, rname, sizeof(rname));
+		t->link = gwlink_request(p, GW_ROUTE, rname, route_reply, t);
+	}
+	if (t->link == NULL)
+		conn_close(&t->c, RC_LINK_FAILED, "no link to peer");
+}
+
+int
+outbound_node_port(struct peer *p, const char *name, uint16_t remote_port,
+    uint16_t *port)
+{
+	struct sockaddr_in sin;
+	struct peer_node *pn;
+	char err[256];
+
+	if ((pn = peer_node_find(p, name)) != NULL) {
+		if (remote_port != 0)
+			pn->remote_port = remote_port;
+		*port = pn->port;
+		return 0;
+	}
+	if ((pn = peer_node_add(p, name, remote_port)) == NULL)
+		return -1;
+	alias_sockaddr(p, 0, &sin);
+	pn->l = listener_new(p->gw->base, (struct sockaddr *)&sin, sizeof(sin),
+	    "node", node_accept, pn, err, sizeof(err));
+	if (pn->l == NULL) {
+		log_warnx("peer=%s node=%s: %s", p->cfg->name, name, err);
+		peer_node_drop(p, pn);
+		return -1;
+	}
+	pn->port = listener_port(pn->l);
+	log_info("peer=%s node=%s listening on %s:%u", p->cfg->name, name,
+	    inet_ntoa(p->cfg->alias), pn->port);
+	*port = pn->port;
+	return 0;
+}
+
+/* ---- steps 1 and 2: the alias EPMD asks the peer ---- */
+
+/* The peer gateway answered a RESOLVE or NAMES for an alias client. */
+static void
+alias_names_one(const char *name, void *arg)
+{
+	struct epmd_conn *e = arg;
+	uint8_t line[EPMD_MAX_NAME + 64];
+	uint16_t port;
+
+	if (outbound_node_port(e->arg, name, 0, &port) == 0)
+		(void)epmd_put(e, line, epmd_names_line(line, sizeof(line),
+		    name, port));
+}
+
+static void
+alias_reply(struct gwlink *link, int status, const struct gw_msg *msg,
+    const char *reason, void *arg)
+{
+	struct epmd_conn *e = arg;
+	struct peer *p = e->arg;
+	uint8_t out[EPMD_MAX_NAME + 32];
+	const char *why = NULL;
+	uint16_t port;
+
+	(void)link;
+	e->link = NULL;
+	if (e->name[0] == '\0') {		/* NAMES */
+		epmd_put_names_header(e, e->c.gw->cfg->epmd_port);
+		if (status == GW_OK &&
+		    gw_decode_names(msg, alias_names_one, e, &why) == -1)
+			log_warnx("epmd=%llu peer=%s bad names reply: %s",
+			    (unsigned long long)e->c.id, p->cfg->name, why);
+		epmd_finish(e);
+		return;
+	}
+	if (status == GW_OK) {
+		struct gw_reply r;
+		(void)gw_decode_reply(msg, &r, &why);
+		if (outbound_node_port(p, e->name, 0, &port) == 0) {
+			peer_node_seen(p, e->name, r.node_type, r.high, r.low,
+			    clock_ms());
+			log_debug("epmd=%llu peer=%s node=%s -> alias port %u",
+			    (unsigned long long)e->c.id, p->cfg->name, e->name,
+			    port);
+			(void)epmd_put(e, out, epmd_port2_reply(out,
+			    sizeof(out), port, r.node_type, 0, r.high, r.low,
+			    e->name, NULL, 0));
+			epmd_finish(e);
+			return;
+		}
+	}
+	log_info("epmd=%llu peer=%s node=%s not found: %s",
+	    (unsigned long long)e->c.id, p->cfg->name, e->name,
+	    status == -1 ? (reason ? reason : "link failed") :
+	    gw_status_name(status));
+	(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
+	epmd_finish(e);
+}
+
+/* A native peer's epmd answered (PORT_PLEASE2 or NAMES). */
+static void
+native_reply(void *arg, uint16_t rport, uint8_t type, uint16_t high,
+    uint16_t low, const char *text, size_t len, const char *reason)
+{
+	struct epmd_conn *e = arg;
+	struct peer *p = e->arg;
+	uint8_t out[EPMD_MAX_NAME + 64];
+	char name[EPMD_MAX_NAME + 1];
+	uint16_t port, np;
+	size_t off = 0;
+	int r;
+
+	e->query = NULL;
+	if (e->name[0] == '\0') {		/* NAMES */
+		epmd_put_names_header(e, e->c.gw->cfg->epmd_port);
+		while (text != NULL && (r = epmd_names_next(text, len, &off,
+		    name, sizeof(name), &np)) != -1)
+			if (r == 1 && outbound_node_port(p, name, np,
+			    &port) == 0)
+				(void)epmd_put(e, out, epmd_names_line(out,
+				    sizeof(out), name, port));
+		epmd_finish(e);
+		return;
+	}
+	if (rport != 0 && outbound_node_port(p, e->name, rport, &port) == 0)
+		(void)epmd_put(e, out, epmd_port2_reply(out, sizeof(out), port,
+		    type, 0, high, low, e->name, NULL, 0));
+	else {
+		log_info("epmd=%llu peer=%s node=%s not found: %s",
+		    (unsigned long long)e->c.id, p->cfg->name, e->name,
+		    reason ? reason : "no port");
+		(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
+	}
+	epmd_finish(e);
+}
+
+static void
+ask_peer(struct epmd_conn *e, uint8_t type, const char *name)
+{
+	struct peer *p = e->arg;
+	const struct config_peer *pc = p->cfg;
+	unsigned ms = e->c.gw->cfg->resolve_timeout_ms;
+	char rname[GWPROTO_MAX_NAME + 1];
+	uint8_t out[4];
+
+	epmd_wait(e);
+	if (pc->kind == PEER_KIND_NATIVE) {
+		const struct sockaddr *sa = (const struct sockaddr *)&pc->addr.ss;
+		e->query = type == GW_NAMES ?
+		    epmdc_names(e->c.gw, sa, pc->addr.len, ms, native_reply,
+		    e) :
+		    epmdc_port_please(e->c.gw, sa, pc->addr.len, name, ms,
+		    native_reply, e);
+		if (e->query != NULL)
+			return;
+	} else if (type == GW_NAMES && pc->via != NULL) {
+		/* The bastion lists its own nodes, not this host's. */
+	} else {
+		if (name != NULL)
+			peer_request_name(p, name, rname, sizeof(rname));
+		e->link = gwlink_request(p, type, name ? rname : NULL,
+		    alias_reply, e);
+		if (e->link != NULL)
+			return;
+	}
+	if (type == GW_NAMES)
+		epmd_put_names_header(e, e->c.gw->cfg->epmd_port);
+	else
+		(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
+	epmd_finish(e);
+}
+
+/* A request on a peer's alias EPMD: only lookups of that peer's nodes. */
+static void
+alias_request(struct epmd_conn *e, const struct epmd_req *req)
+{
+	struct peer *p = e->arg;
+	uint8_t out[EPMD_MAX_NAME + 32];
+	const struct peer_node *pn;
+
+	switch (req->tag) {
+	case EPMD_ALIVE2_REQ:
+		conn_close(&e->c, RC_BAD_REQUEST, "registration on an alias "
+		    "address refused");
+		return;
+	case EPMD_PORT_PLEASE2_REQ:
+		snprintf(e->name, sizeof(e->name), "%s", req->name);
+		/* Answered a moment ago: skip the round trip. */
+		pn = peer_node_fresh(p, req->name, clock_ms());
+		if (pn != NULL && p->cfg->kind == PEER_KIND_GATEWAY) {
+			(void)epmd_put(e, out, epmd_port2_reply(out,
+			    sizeof(out), pn->port, pn->node_type, 0, pn->high,
+			    pn->low, pn->name, NULL, 0));
+			epmd_finish(e);
+			return;
+		}
+		ask_peer(e, GW_RESOLVE, req->name);
+		return;
+	case EPMD_NAMES_REQ:
+		ask_peer(e, GW_NAMES, NULL);
+		return;
+	case EPMD_DUMP_REQ:
+		conn_close(&e->c, RC_BAD_REQUEST, "DUMP from a non-local client "
+		    "refused");
+		return;
+	case EPMD_KILL_REQ:
+		log_warnx("epmd=%llu client=%s KILL refused: distgate is not "
+		    "stopped through EPMD", (unsigned long long)e->c.id,
+		    e->addr);
+		(void)epmd_put(e, (const uint8_t *)"NO", 2);
+		epmd_finish(e);
+		return;
+	default:
+		conn_close(&e->c, RC_BAD_REQUEST, "STOP refused: distgate does "
+		    "not unregister nodes through EPMD");
+		return;
+	}
+}
+
+static void
+alias_accept(int fd, const struct sockaddr *sa, const struct sockaddr *local,
+    void *arg)
+{
+	struct peer *p = arg;
+
+	epmd_accept(p->gw, fd, sa, local, alias_request, p);
+}
+
+int
+outbound_peer_start(struct peer *p, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+
+	if (p->cfg->kind == PEER_KIND_PLAIN)
+		return 0;	/* reached only through bastion routing */
+	alias_sockaddr(p, p->gw->cfg->epmd_port, &sin);
+	p->epmd = listener_new(p->gw->base, (struct sockaddr *)&sin,
+	    sizeof(sin), "alias-epmd", alias_accept, p, err, errlen);
+	return p->epmd == NULL ? -1 : 0;
+}

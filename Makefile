@@ -1,10 +1,12 @@
-# distgate — plain GNU make.  Targets: all check demo bench fuzz install clean.
-# Quiet unless V=1.  SANITIZER=address,undefined builds with sanitizers.
+# distgate — plain GNU make.  Targets: all check check-sanitize demo bench
+# install clean.  Quiet unless V=1.  SANITIZER=address,undefined builds with
+# sanitizers; BUILD names the object directory, DISTGATE the binary.
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/sbin
 CC       ?= cc
 BUILD    ?= build
+DISTGATE ?= distgate
 PKGS     := libevent openssl inih
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -16,7 +18,8 @@ CFLAGS   += -std=c11 $(WARN) -MMD -MP -D_GNU_SOURCE -I. \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lssl -lcrypto -linih)
 ifneq ($(SANITIZER),)
-CFLAGS   += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
+CFLAGS   += -fsanitize=$(SANITIZER) -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZER)
 endif
 
@@ -31,11 +34,18 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo deps bench bench-quick fuzz install clean
+# The sanitizer build lives apart, so both can coexist.
+SAN_BUILD := build-san
+SAN_MAKE  := BUILD=$(SAN_BUILD) SANITIZER=address,undefined \
+             DISTGATE=$(SAN_BUILD)/distgate
+SAN_BINS  := $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%)
 
-all: distgate
+.PHONY: all check check-sanitize unit integration demo deps bench bench-quick \
+        install clean
 
-distgate: $(BUILD)/proxy/main.o $(BUILD)/libdistgate.a
+all: $(DISTGATE)
+
+$(DISTGATE): $(BUILD)/proxy/main.o $(BUILD)/libdistgate.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -67,6 +77,15 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(Q)./tests/check.sh $(UNIT_BINS)
 
+# check-sanitize: the same suites with AddressSanitizer (leak detection on)
+# and UndefinedBehaviorSanitizer; any report fails the run.
+check-sanitize: deps
+	$(Q)$(MAKE) --no-print-directory $(SAN_MAKE) all $(SAN_BINS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    DG_BIN=$(CURDIR)/$(SAN_BUILD)/distgate \
+	    ./tests/check.sh $(SAN_BINS)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./deploy/demo.sh
@@ -81,11 +100,11 @@ bench-quick: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./bench/run.sh --quick
 
-install: distgate
+install: $(DISTGATE)
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 distgate $(DESTDIR)$(BINDIR)/distgate
+	install -m 0755 $(DISTGATE) $(DESTDIR)$(BINDIR)/distgate
 
 clean:
-	rm -rf $(BUILD) distgate
+	rm -rf $(BUILD) $(SAN_BUILD) distgate
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d

@@ -16,7 +16,7 @@
 
 #include "bench/dgload.h"
 
-/* OTP 25.2.3's send_name flags (PROTOCOLS.md 3.2), PUBLISHED set. */
+/* OTP 25.2.3's send_name flags, PUBLISHED set. */
 #define HS_FLAGS	0x0000000d07df7fbdULL
 #define HS_CREATION	0x4442474cU	/* any value above 3 */
 #define HS_CHALLENGE	0x2a2a2a2aU

@@ -1,4 +1,5 @@
-/* dist_hs.c — see dist_hs.h.  Byte layouts: PROTOCOLS.md section 3. */
+/* dist_hs.c — see dist_hs.h.  Byte layouts: OTP's distribution protocol
+ * (erts/doc "Distribution Protocol", dist_util.erl). */
 #include "proxy/wire/dist_hs.h"
 
 #include <string.h>

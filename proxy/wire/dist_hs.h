@@ -7,7 +7,7 @@
  * byte stream, inspects it and writes it again with the other prefix.
  * The initiator's last handshake message is the challenge reply 'r'; the
  * acceptor's is the challenge ack 'a'; after those the direction is a
- * plain byte pipe (u32 frames both sides).  Layouts: PROTOCOLS.md §3.
+ * plain byte pipe (u32 frames both sides).  Layouts: OTP's dist_util.erl.
  */
 #ifndef DISTGATE_DIST_HS_H
 #define DISTGATE_DIST_HS_H

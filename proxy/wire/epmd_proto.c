@@ -2,7 +2,7 @@
  * epmd_proto.c — see epmd_proto.h.
  *
  * Where erts/epmd/src/epmd_srv.c is lenient, so is this parser; where it is
- * not, neither is this one.  Decisions worth knowing (PROTOCOLS.md 1.3-1.5):
+ * not, neither is this one.  Decisions worth knowing (as erts/epmd/src does):
  * - NAMES, DUMP and KILL: epmd switches on the tag only and ignores any
  *   further body bytes, so "n", "n\0" and "nXYZ" are all a NAMES request.
  * - ALIVE2: bytes after Extra but inside Length are ignored, as epmd only

@@ -3,7 +3,7 @@
  *
  * No I/O, no allocation: parsers take (const uint8_t *, size_t) and say
  * "need more", "done" or "bad"; encoders write into a caller buffer.  The
- * byte layouts are those of PROTOCOLS.md section 1 (erts/epmd/src).
+ * byte layouts are those of OTP's epmd (erts/epmd/src).
  */
 #ifndef DISTGATE_EPMD_PROTO_H
 #define DISTGATE_EPMD_PROTO_H

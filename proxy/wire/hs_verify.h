@@ -10,7 +10,7 @@
  * acceptor) its name against the peer's patterns and its challenge ack's
  * digest against the local initiator's challenge.  No I/O: the caller
  * feeds every handshake payload in order and forwards a message only when
- * hs_verify_msg() accepts it.  PROTOCOLS.md §3.
+ * hs_verify_msg() accepts it.  Layouts: OTP's dist_util.erl.
  */
 #ifndef DISTGATE_HS_VERIFY_H
 #define DISTGATE_HS_VERIFY_H

@@ -1,6 +1,6 @@
 /*
  * test_epmd_proto.c — EPMD request parser and reply encoders against the
- * byte vectors of PROTOCOLS.md section 1, every refusal path, and a fuzz
+ * byte vectors of OTP's epmd protocol, every refusal path, and a fuzz
  * loop.
  */
 #include <setjmp.h>

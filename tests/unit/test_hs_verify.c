@@ -15,7 +15,7 @@
 #define COOKIE_TEXT	"Hv3-distinct-Cookie-Pq8"
 #define OTHER_TEXT	"not-the-cookie"
 
-/* OTP 25 flags of a normal node (PROTOCOLS.md 3.2) and a dynamic one. */
+/* OTP 25 flags of a normal node and a dynamic one. */
 #define FLAGS		0x0000000d07df7fbdULL
 #define FLAGS_HIDDEN	(FLAGS & ~DIST_FLAG_PUBLISHED)
 #define FLAGS_NAME_ME	0x0000000f07df7fbcULL

@@ -36,7 +36,6 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 	struct gw_reply r;
 	const char *why = NULL;
 	uint8_t out[64];
-	size_t n;
 
 	t->link = NULL;
 	if (t->btype == GW_RESOLVE) {
@@ -57,17 +56,9 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 		resume(t);
 		return;
 	}
-	if (t->down.hs == NULL &&
-	    (t->down.hs = malloc(TUNNEL_HS_CAP)) == NULL) {
-		gwlink_cancel(link);
-		conn_close(&t->c, RC_INTERNAL, "out of memory");
-		return;
-	}
-	/* The inside leg is TLS too; nothing can follow a ROUTE reply from
-	 * an inside gateway before we speak, so leftovers are refused. */
-	if (gwlink_handover(link, &t->local, t->c.gw->base, tunnel_io, t, out,
-	    sizeof(out), &n) == -1 || n != 0) {
-		conn_close(&t->c, RC_INTERNAL, "handover failed");
+	/* The inside leg is TLS too. */
+	if (tunnel_adopt(t, link, 0) == -1) {
+		conn_close_failed(&t->c);
 		return;
 	}
 	if (tunnel_queue(t, 1, out, gw_encode_status(out, sizeof(out),

@@ -344,6 +344,35 @@ handle_public(struct epmd_conn *e, const struct epmd_req *req)
 	}
 }
 
+void
+epmd_refuse(struct epmd_conn *e, const struct epmd_req *req)
+{
+	switch (req->tag) {
+	case EPMD_KILL_REQ:
+		log_warnx("epmd=%llu client=%s KILL refused: distgate is not "
+		    "stopped through EPMD", (unsigned long long)e->c.id,
+		    e->addr);
+		(void)epmd_put(e, (const uint8_t *)"NO", 2);
+		epmd_finish(e);
+		return;
+	case EPMD_STOP_REQ:
+		conn_close(&e->c, RC_BAD_REQUEST, "STOP refused: distgate does "
+		    "not unregister nodes through EPMD");
+		return;
+	case EPMD_ALIVE2_REQ:
+		conn_close(&e->c, RC_BAD_REQUEST, "registration on an alias "
+		    "address refused");
+		return;
+	case EPMD_DUMP_REQ:
+		conn_close(&e->c, RC_BAD_REQUEST, "DUMP from a non-local client "
+		    "refused");
+		return;
+	default:
+		conn_close(&e->c, RC_BAD_REQUEST, "request refused");
+		return;
+	}
+}
+
 /* The host's own EPMD. */
 static void
 handle_local(struct epmd_conn *e, const struct epmd_req *req)
@@ -376,16 +405,8 @@ handle_local(struct epmd_conn *e, const struct epmd_req *req)
 		}
 		answer_local_names(e, 1);
 		return;
-	case EPMD_KILL_REQ:
-		log_warnx("epmd=%llu client=%s KILL refused: distgate is not "
-		    "stopped through EPMD", (unsigned long long)e->c.id,
-		    e->addr);
-		(void)epmd_put(e, (const uint8_t *)"NO", 2);
-		epmd_finish(e);
-		return;
 	default:
-		conn_close(&e->c, RC_BAD_REQUEST, "STOP refused: distgate does "
-		    "not unregister nodes through EPMD");
+		epmd_refuse(e, req);
 		return;
 	}
 }

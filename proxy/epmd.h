@@ -77,6 +77,10 @@ int epmd_put(struct epmd_conn *e, const uint8_t *buf, size_t len);
 /* Appends a NAMES reply header naming PORT. */
 void epmd_put_names_header(struct epmd_conn *e, uint16_t port);
 
+/* Answers what an alias EPMD does not serve: KILL ("NO"), STOP, ALIVE2
+ * and DUMP are refused (closed, logged). */
+void epmd_refuse(struct epmd_conn *e, const struct epmd_req *req);
+
 /* Enters E_WAIT: the reply comes later (the timer keeps running). */
 void epmd_wait(struct epmd_conn *e);
 

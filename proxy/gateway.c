@@ -72,7 +72,7 @@ gateway_admit(struct gateway *gw, const char *what)
 	now = time(NULL);
 	if (now != last) {
 		last = now;
-		log_warnx("%s connection refused: max_connections (%u) "
+		log_warnx("%s=new refused: max_connections (%u) "
 		    "reached; %lu refused so far", what,
 		    gw->cfg->max_connections, gw->refused);
 	}

@@ -128,13 +128,6 @@ static const struct conn_ops link_ops = {
 	.counted = 1,
 };
 
-/* Fails the pending request (if any) and closes the link. */
-static void
-link_fail(struct gwlink *l, enum reason code, const char *reason)
-{
-	conn_close(&l->c, code, reason);
-}
-
 void
 gwlink_close(struct gwlink *l, const char *reason)
 {
@@ -247,12 +240,13 @@ check_server(struct gwlink *l, char *why, size_t len)
 	X509 *cert = SSL_get0_peer_certificate(l->c.h.ssl);
 	char desc[256];
 
-	if (tls_peer_verify(l->c.h.ssl, why, len) == TLS_PEER_NO_CERT) {
+	switch (tls_peer_verify(l->c.h.ssl, why, len)) {
+	case TLS_PEER_NO_CERT:
 		snprintf(why, len, "peer sent no certificate");
 		return -1;
-	} else if (cert == NULL || SSL_get_verify_result(l->c.h.ssl) !=
-	    X509_V_OK)
+	case TLS_PEER_BAD:
 		return -1;
+	}
 	if (!ident_match(cert, l->p->cfg->identity)) {
 		snprintf(why, len, "peer certificate lacks identity %s: %s",
 		    l->p->cfg->identity, ident_describe(cert, desc,
@@ -309,7 +303,7 @@ deliver(struct gwlink *l, const struct gw_msg *m)
 	if ((m->version != GWPROTO_VERSION && m->type != GW_ERROR) ||
 	    (m->type != (type | 0x80) && m->type != GW_ERROR) ||
 	    gw_decode_reply(m, &r, &why) == -1) {
-		link_fail(l, RC_LINK_FAILED, why ? why : "unexpected reply");
+		conn_close(&l->c, RC_LINK_FAILED, why ? why : "unexpected reply");
 		return 1;
 	}
 	l->cb = NULL;
@@ -346,7 +340,7 @@ exchange(struct gwlink *l)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR) {
-			link_fail(l, RC_IO_ERROR, l->c.h.err);
+			conn_close(&l->c, RC_IO_ERROR, l->c.h.err);
 			return 1;
 		}
 		l->c.bytes_out += (uint64_t)n;
@@ -354,17 +348,17 @@ exchange(struct gwlink *l)
 		l->wlen -= (size_t)n;
 	}
 	if (l->rbuf == NULL && (l->rbuf = malloc(LINK_RBUF)) == NULL) {
-		link_fail(l, RC_INTERNAL, "out of memory");
+		conn_close(&l->c, RC_INTERNAL, "out of memory");
 		return 1;
 	}
 	for (;;) {
 		switch (gw_parse(l->rbuf, l->rlen, &m, &why)) {
 		case GW_PARSE_BAD:
-			link_fail(l, RC_LINK_FAILED, why);
+			conn_close(&l->c, RC_LINK_FAILED, why);
 			return 1;
 		case GW_PARSE_DONE:
 			if (l->cb == NULL) {
-				link_fail(l, RC_LINK_FAILED, "unsolicited reply");
+				conn_close(&l->c, RC_LINK_FAILED, "unsolicited reply");
 				return 1;
 			}
 			return deliver(l, &m);
@@ -372,14 +366,14 @@ exchange(struct gwlink *l)
 			break;
 		}
 		if (l->rlen == LINK_RBUF) {
-			link_fail(l, RC_LINK_FAILED, "reply too long");
+			conn_close(&l->c, RC_LINK_FAILED, "reply too long");
 			return 1;
 		}
 		n = half_read(&l->c.h, l->rbuf + l->rlen, LINK_RBUF - l->rlen);
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR || n == 0) {
-			link_fail(l, n == 0 ? RC_LINK_FAILED : RC_IO_ERROR,
+			conn_close(&l->c, n == 0 ? RC_LINK_FAILED : RC_IO_ERROR,
 			    n == 0 ? "peer closed the link" : l->c.h.err);
 			return 1;
 		}
@@ -403,7 +397,7 @@ link_io(evutil_socket_t fd, short what, void *arg)
 	switch (l->c.state) {
 	case LINK_CONNECTING:
 		if (start_tls(l, why, sizeof(why)) == -1) {
-			link_fail(l, RC_LINK_FAILED, why);
+			conn_close(&l->c, RC_LINK_FAILED, why);
 			return;
 		}
 		/* FALLTHROUGH */
@@ -416,11 +410,11 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		if (r == HALF_ERR) {
 			snprintf(why, sizeof(why), "TLS handshake failed: %s",
 			    l->c.h.err);
-			link_fail(l, RC_LINK_FAILED, why);
+			conn_close(&l->c, RC_LINK_FAILED, why);
 			return;
 		}
 		if (check_server(l, why, sizeof(why)) == -1) {
-			link_fail(l, RC_LINK_FAILED, why);
+			conn_close(&l->c, RC_LINK_FAILED, why);
 			return;
 		}
 		log_debug("link=%llu peer=%s TLS %s %s%s",

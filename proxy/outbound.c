@@ -40,7 +40,6 @@ route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
     const char *reason, void *arg)
 {
 	struct tunnel *t = arg;
-	size_t n = 0;
 
 	(void)msg;
 	t->link = NULL;
@@ -53,18 +52,10 @@ route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 		    RC_ROUTE_REFUSED, why);
 		return;
 	}
-	if (t->down.hs == NULL &&
-	    (t->down.hs = malloc(TUNNEL_HS_CAP)) == NULL) {
-		gwlink_cancel(link);
-		conn_close(&t->c, RC_INTERNAL, "out of memory");
+	if (tunnel_adopt(t, link, 1) == -1) {
+		conn_close_failed(&t->c);
 		return;
 	}
-	if (gwlink_handover(link, &t->c.h, t->c.gw->base, tunnel_io, t,
-	    t->down.hs, TUNNEL_HS_CAP, &n) == -1) {
-		conn_close(&t->c, RC_INTERNAL, "handover failed");
-		return;
-	}
-	t->down.hslen = n;
 	log_info("conn=%llu route peer=%s node=%s",
 	    (unsigned long long)t->c.id,
 	    t->c.gw->cfg->peers[t->peer_idx].name, t->target);
@@ -285,10 +276,6 @@ alias_request(struct epmd_conn *e, const struct epmd_req *req)
 	const struct peer_node *pn;
 
 	switch (req->tag) {
-	case EPMD_ALIVE2_REQ:
-		conn_close(&e->c, RC_BAD_REQUEST, "registration on an alias "
-		    "address refused");
-		return;
 	case EPMD_PORT_PLEASE2_REQ:
 		snprintf(e->name, sizeof(e->name), "%s", req->name);
 		/* Answered a moment ago: skip the round trip. */
@@ -305,20 +292,8 @@ alias_request(struct epmd_conn *e, const struct epmd_req *req)
 	case EPMD_NAMES_REQ:
 		ask_peer(e, GW_NAMES, NULL);
 		return;
-	case EPMD_DUMP_REQ:
-		conn_close(&e->c, RC_BAD_REQUEST, "DUMP from a non-local client "
-		    "refused");
-		return;
-	case EPMD_KILL_REQ:
-		log_warnx("epmd=%llu client=%s KILL refused: distgate is not "
-		    "stopped through EPMD", (unsigned long long)e->c.id,
-		    e->addr);
-		(void)epmd_put(e, (const uint8_t *)"NO", 2);
-		epmd_finish(e);
-		return;
 	default:
-		conn_close(&e->c, RC_BAD_REQUEST, "STOP refused: distgate does "
-		    "not unregister nodes through EPMD");
+		epmd_refuse(e, req);
 		return;
 	}
 }

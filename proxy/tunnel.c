@@ -277,6 +277,24 @@ tunnel_queue(struct tunnel *t, int up, const void *buf, size_t len)
 }
 
 int
+tunnel_adopt(struct tunnel *t, struct gwlink *link, int remote)
+{
+	struct dir *d = remote ? &t->down : &t->up;
+	size_t n = 0;
+
+	if (d->hs == NULL && (d->hs = malloc(TUNNEL_HS_CAP)) == NULL) {
+		gwlink_cancel(link);
+		return conn_fail(&t->c, RC_INTERNAL, "out of memory");
+	}
+	if (gwlink_handover(link, remote ? &t->c.h : &t->local, t->c.gw->base,
+	    tunnel_io, t, d->hs + d->hslen, TUNNEL_HS_CAP - d->hslen,
+	    &n) == -1 || (!remote && n != 0))
+		return conn_fail(&t->c, RC_INTERNAL, "handover failed");
+	d->hslen += n;
+	return 0;
+}
+
+int
 tunnel_refuse(struct tunnel *t, uint8_t type, uint8_t status,
     const char *reason, int then_close, enum reason code)
 {

@@ -120,6 +120,15 @@ int tunnel_reserve(struct tunnel *t, struct dir *d, size_t need);
 int tunnel_queue(struct tunnel *t, int up, const void *buf, size_t len);
 
 /*
+ * Takes the TLS socket of LINK (a ROUTE answered OK, or a direct link up)
+ * as T's remote half (REMOTE 1: bytes read past the reply become the
+ * first handshake bytes from the remote) or as its local half (a
+ * bastion's inside leg: nothing may follow the reply there).  LINK is
+ * gone either way.  Returns 0 or -1 with the failure recorded.
+ */
+int tunnel_adopt(struct tunnel *t, struct gwlink *link, int remote);
+
+/*
  * Queues a gateway-protocol status reply of TYPE for the peer.  With
  * THEN_CLOSE the tunnel ends with CODE once the reply is sent.  Returns 0
  * or -1 with the failure recorded.

@@ -11,7 +11,7 @@
  * keys and applies defaults, and apply_rules() the rules that tie keys
  * together (config_rules.c).
  */
-#include "config/config.h"
+#include "config/config_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -26,8 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "config/config_int.h"
 #include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
 
 /* Lines 1-2 and 3-6 of most test files. */
 #define GW	"[gateway]\nhostnames = hostA hostA.test\n"
@@ -155,6 +156,13 @@ ntop(const struct config_sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
 	}
 	return buf;
+}
+
+/* The port of SA in host order (sa_port() on a config address). */
+static uint16_t
+port_of(const struct config_sockaddr *sa)
+{
+	return sa_port((const struct sockaddr *)&sa->ss);
 }
 
 static const char *
@@ -892,14 +900,14 @@ test_port_range(void **state)
 			fail_msg("\"%s\": rc %d %u-%u", cases[i].s, rc, lo, hi);
 	}
 	assert_int_equal(config_parse_ip("10.1.2.3", &sa), 0);
-	assert_int_equal(config_sockaddr_port(&sa), 0);
-	config_sockaddr_set_port(&sa, 4369);
-	assert_int_equal(config_sockaddr_port(&sa), 4369);
+	assert_int_equal(port_of(&sa), 0);
+	sa_set_port((struct sockaddr *)&sa.ss, 4369);
+	assert_int_equal(port_of(&sa), 4369);
 	assert_int_equal(config_parse_ip("::2", &sa), 0);
-	config_sockaddr_set_port(&sa, 65535);
-	assert_int_equal(config_sockaddr_port(&sa), 65535);
+	sa_set_port((struct sockaddr *)&sa.ss, 65535);
+	assert_int_equal(port_of(&sa), 65535);
 	memset(&sa, 0, sizeof(sa));
-	assert_int_equal(config_sockaddr_port(&sa), 0);
+	assert_int_equal(port_of(&sa), 0);
 	assert_string_equal(config_peer_kind_name(PEER_KIND_GATEWAY),
 	    "gateway");
 	assert_string_equal(config_peer_kind_name(PEER_KIND_NATIVE), "native");
@@ -2145,7 +2153,7 @@ check_public(const struct config *c)
 {
 	const struct config_sockaddr *pe = &c->public_epmd;
 	unsigned lo = c->public_port_lo, hi = c->public_port_hi;
-	uint16_t pport = config_sockaddr_port(pe);
+	uint16_t pport = port_of(pe);
 	char b[80];
 	int pinned = 0;
 
@@ -2157,8 +2165,8 @@ check_public(const struct config *c)
 	    hi - lo < 10000));
 	if (lo != 0) {
 		assert_false(c->epmd_port >= lo && c->epmd_port <= hi);
-		assert_false(config_sockaddr_port(&c->listen) >= lo &&
-		    config_sockaddr_port(&c->listen) <= hi);
+		assert_false(port_of(&c->listen) >= lo &&
+		    port_of(&c->listen) <= hi);
 	}
 	for (size_t i = 0; i < c->nnodes; i++)
 		pinned |= c->nodes[i].tls_port != 0;
@@ -2184,7 +2192,7 @@ check_peer_links(const struct config *c, size_t i)
 	assert_in_range(p->kind, PEER_KIND_GATEWAY, PEER_KIND_PLAIN);
 	assert_true(p->min_version == TLS1_2_VERSION ||
 	    p->min_version == TLS1_3_VERSION);
-	assert_int_not_equal(config_sockaddr_port(&p->addr), 0);
+	assert_int_not_equal(port_of(&p->addr), 0);
 	assert_true((p->nreach == 0) == (p->reach == NULL));
 	for (size_t r = 0; r < p->nreach; r++) {
 		size_t j;
@@ -2261,9 +2269,9 @@ check_invariants(const struct config *c)
 		    '/' && config_check_cookie_file(n->cookie_file, NULL,
 		    0) == 0));
 		assert_true(n->tls_port == 0 || (n->tls_port != c->epmd_port &&
-		    n->tls_port != config_sockaddr_port(&c->listen) &&
+		    n->tls_port != port_of(&c->listen) &&
 		    (c->public_epmd.len == 0 || n->tls_port !=
-		    config_sockaddr_port(&c->public_epmd))));
+		    port_of(&c->public_epmd))));
 		for (size_t j = 0; j < i; j++) {
 			assert_string_not_equal(n->name, c->nodes[j].name);
 			assert_true(n->tls_port == 0 ||

@@ -92,10 +92,72 @@ struct config_key {
 extern const struct config_key config_keys[];
 extern const size_t config_nkeys;
 
+/*
+ * A load in progress, shared by config.c (reads the file; required keys,
+ * defaults and rules once it is parsed) and config_ini.c (the parse).
+ */
+enum config_sect {
+	CONFIG_SECT_NONE, CONFIG_SECT_GATEWAY, CONFIG_SECT_TLS,
+	CONFIG_SECT_PEER, CONFIG_SECT_NODE,
+};
+
+/* Where a [peer NAME] or [node ALIVE] section and its keys are. */
+struct config_sect_meta {
+	unsigned line;				/* of its header */
+	unsigned keyline[CONFIG_MAX_KEYS];	/* line of each key, or 0 */
+};
+
+struct config_parse {
+	struct config *cfg;
+	const char *path;		/* as given; prefixes every error */
+	char *dir;			/* absolute directory of path */
+	char *text;			/* the file, NUL-terminated, ours */
+	size_t len, pos;		/* of text; where the next line is */
+	unsigned lineno;		/* of the line at hand, from 1 */
+	const char *line;		/* that line in text, without its */
+	size_t linelen;			/* line end (and BOM) */
+	int failed;
+	char *err;			/* the caller's, for the first error */
+	size_t errlen;
+	enum config_sect sect;		/* current section */
+	size_t peer;			/* current peer if CONFIG_SECT_PEER */
+	size_t node;			/* current node if CONFIG_SECT_NODE */
+	unsigned gw_line, tls_line;	/* header lines, 0 if absent */
+	unsigned keyline[CONFIG_MAX_KEYS]; /* [gateway] and [tls] keys */
+	struct config_sect_meta *pm;	/* parallel to cfg->peers */
+	struct config_sect_meta *nm;	/* parallel to cfg->nodes */
+	char why[256];			/* reason from a setter */
+};
+
+/*
+ * Parses p->text into p->cfg (config_ini.c): records each section and the
+ * line of each key, runs each key's setter.  Returns 0, or -1 with the
+ * error recorded by config_fail().
+ */
+int config_ini_parse(struct config_parse *p);
+
+/*
+ * Records the first error of P as "path:line: what: reason" ("path: what:
+ * reason" when LINE is 0) in p->err and sets p->failed; later errors are
+ * dropped.  Returns -1.
+ */
+int config_fail(struct config_parse *p, unsigned line, const char *what,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Runs K's setter on VALUE for the current [peer] PEER or [node] NODE
+   (both NULL for [gateway] and [tls]); returns its result, with a reason
+   in p->why on failure. */
+int config_run_setter(struct config_parse *p, const struct config_key *k,
+    struct config_peer *peer, struct config_node *node, const char *value);
+
 /* The field K->off of the struct that K's section fills in CTX: ctx->cfg,
    ctx->peer or ctx->node. */
 void *config_key_field(const struct config_key *k,
     const struct config_setctx *ctx);
+
+/* Returns the index of {SECTION, NAME} in config_keys[], or config_nkeys
+   when there is no such key. */
+size_t config_key_index(const char *section, const char *name);
 
 /*
  * Cross-field rules (config_rules.c), run once by config_load() after

@@ -492,3 +492,15 @@ const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
     CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
+
+size_t
+config_key_index(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			break;
+	return i;
+}

@@ -1,6 +1,7 @@
 /*
  * test_config.c — config_load(): a good file with exact values and
- * defaults, one failing file per validation rule with its exact
+ * defaults, libinih's options restored after a load, one failing file
+ * per validation rule with its exact
  * "file:line: key: reason", relative paths, alias assignment, kinds of
  * peer, via and reach, [node] tls_port, the public EPMD keys, the value
  * parsers, proxy.ini.example (loads; its commented defaults are the real
@@ -17,8 +18,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <ini.h>
 #include <limits.h>
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,7 +435,8 @@ static void
 test_syntax(void **state)
 {
 	struct tmp *t = *state;
-	char text[600];
+	char text[1200];
+	size_t n;
 
 	load_err(t, GW "foo = 1\n" TLS, ":3: foo: unknown key in [gateway]");
 	load_err(t, GW TLS "hostnames = x\n", ":7: hostnames: unknown key in"
@@ -456,22 +460,25 @@ test_syntax(void **state)
 	load_err(t, "[gateway]\rx\n", ":1: line: control character 0x0d");
 	memset(text, 0, sizeof(text));
 	strcpy(text, GW "name = ");
-	memset(text + strlen(text), 'x', 200);
+	memset(text + strlen(text), 'x', 1000);
 	strcat(text, "\n");
-	load_err(t, text, ":3: name: line too long (key and value take at"
-	    " most 197 characters)");
-	/* Key and value may take 197 characters together, not 198. */
+	load_err(t, text, ":3: line: too long (at most 1000 characters)");
+	/* A line may take 1000 characters, comments and blanks included, not
+	   1001 (inih reads it whole into its 1002-byte buffer). */
 	memset(text, 0, sizeof(text));
 	strcpy(text, GW TLS "[peer b]\naddress = 10.0.0.1:1\nhostnames = b\n"
 	    "identity   =   ");
 	memset(text + strlen(text), 'i', 189);
-	strcat(text, "   # comment\n");
+	strcat(text, "   # ");
+	n = strlen(text) - strlen(GW TLS "[peer b]\naddress = 10.0.0.1:1\n"
+	    "hostnames = b\n");
+	memset(text + strlen(text), 'c', 1000 - n);
+	strcat(text, "\r\n");
 	load_ok(t, text);
 	assert_int_equal(strlen(t->cfg->peers[0].identity), 189);
-	memcpy(strstr(text, "   # comment"), "i\n", 3);
-	load_err(t, text, ":10: identity: line too long (key and value take"
-	    " at most 197 characters)");
-	/* A long comment is fine: only what inih sees counts. */
+	memcpy(strstr(text, "c\r\n"), "cc\n", 4);
+	load_err(t, text, ":10: line: too long (at most 1000 characters)");
+	/* A long comment is fine. */
 	memset(text, 0, sizeof(text));
 	strcpy(text, GW TLS "# ");
 	memset(text + strlen(text), 'c', 400);
@@ -2454,6 +2461,67 @@ test_fuzz(void **state)
 	free(base);
 }
 
+/*
+ * config_load() sets Debian's libinih run-time options for its own parse
+ * and puts them back, whether the load succeeds or fails.  Section names
+ * come from config_ini.c, not from inih, which cuts them to 49 bytes:
+ * two 64-character peer NAMEs that share their first 49 stay apart.
+ */
+static void
+test_inih_options(void **state)
+{
+	struct tmp *t = *state;
+	static char semicolon[] = ";";
+	char a[65], b[65], text[800], want[200];
+	bool multiline = true, stop = false, stack = true, bom = true;
+	char *inline_prefixes = semicolon;
+	int alloc = 200;
+
+	/* inih's defaults as built (ini.h), in case a test left others. */
+	ini_allow_multiline = multiline;
+	ini_stop_on_first_error = stop;
+	ini_use_stack = stack;
+	ini_allow_bom = bom;
+	ini_inline_comment_prefixes = inline_prefixes;
+	ini_initial_alloc = alloc;
+	memset(a, 'a', 64);
+	a[64] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[63] = 'b';
+	/* Lines 7-10 and 11-13. */
+	snprintf(text, sizeof(text), GW TLS "[peer %s]  # first\n"
+	    "address = 10.0.0.1:1\nhostnames = ha\nidentity = x#y # z\n"
+	    "[peer %s] ; second\naddress = 10.0.0.2:1\nhostnames = hb\n",
+	    a, b);
+	load_ok(t, text);
+	assert_int_equal(t->cfg->npeers, 2);
+	assert_string_equal(t->cfg->peers[0].name, a);
+	assert_string_equal(t->cfg->peers[0].hostnames[0], "ha");
+	assert_string_equal(t->cfg->peers[0].identity, "x#y");
+	assert_string_equal(t->cfg->peers[1].name, b);
+	assert_string_equal(t->cfg->peers[1].hostnames[0], "hb");
+	assert_string_equal(t->cfg->peers[1].identity, b);
+	assert_true(ini_allow_multiline == multiline);
+	assert_true(ini_stop_on_first_error == stop);
+	assert_true(ini_use_stack == stack);
+	assert_true(ini_allow_bom == bom);
+	assert_ptr_equal(ini_inline_comment_prefixes, inline_prefixes);
+	assert_int_equal(ini_initial_alloc, alloc);
+
+	/* Lines 7-9 and 10-12: the second peer lacks its address. */
+	snprintf(text, sizeof(text), GW TLS "[peer %s]\naddress = 10.0.0.1:1\n"
+	    "hostnames = ha\n[peer %s]\nhostnames = hb\nidentity = x\n", a,
+	    b);
+	snprintf(want, sizeof(want), ":10: [peer %s]: missing required key"
+	    " address", b);
+	load_err(t, text, want);
+	load_err(t, GW "  hostB\n", ":3: hostB: expected key = value"
+	    " (indented continuation lines are not supported)");
+	assert_true(ini_allow_multiline == multiline);
+	assert_true(ini_stop_on_first_error == stop);
+	assert_int_equal(ini_initial_alloc, alloc);
+}
+
 int
 main(void)
 {
@@ -2464,6 +2532,7 @@ main(void)
 		T(test_sections),
 		T(test_syntax),
 		T(test_nul_byte),
+		T(test_inih_options),
 		T(test_gateway_values),
 		T(test_files),
 		T(test_relative_paths),

@@ -1,24 +1,22 @@
 /*
  * config_keys.c — the {section, key, setter} table and most of its
- * setters (the rest are in config_peer.c and config_public.c); see
- * config.h.  Each setter validates one value on its own; rules that tie
- * several keys together run from config.c once the whole file is read.
+ * setters (the rest are in config_peer.c, config_public.c and
+ * config_files.c); see config_int.h.  Each setter validates one value on
+ * its own; rules that tie several keys together run from config.c once
+ * the whole file is read.
  */
-#include "config/config.h"
+#include "config/config_int.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "proxy/util/log.h"
+#include "proxy/util/sockaddr.h"
 
 #define TIMEOUT_MIN_MS	100
 #define TIMEOUT_MAX_MS	(10 * 60 * 1000)
@@ -46,21 +44,23 @@ why(const struct config_setctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
-/* The field K->off of the struct that K's section fills. */
-static void *
-field(const struct config_key *k, const struct config_setctx *ctx)
+/* Returns 1 if A is in 127.0.0.0/8: sa_is_loopback() on an in_addr. */
+static int
+in_loopback(struct in_addr a)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = a };
+
+	return sa_is_loopback((const struct sockaddr *)&sin);
+}
+
+void *
+config_key_field(const struct config_key *k, const struct config_setctx *ctx)
 {
 	if (strcmp(k->section, "peer") == 0)
 		return (char *)ctx->peer + k->off;
 	if (strcmp(k->section, "node") == 0)
 		return (char *)ctx->node + k->off;
 	return (char *)ctx->cfg + k->off;
-}
-
-static int
-is_loopback4(struct in_addr a)
-{
-	return (ntohl(a.s_addr) >> 24) == 127;
 }
 
 static int
@@ -93,18 +93,26 @@ set_port(const struct config_key *k, const struct config_setctx *ctx,
 
 	if (config_parse_uint(v, 1, 65535, &port) == -1)
 		return why(ctx, "\"%s\" is not a port number 1..65535", v);
-	*(uint16_t *)field(k, ctx) = (uint16_t)port;
+	*(uint16_t *)config_key_field(k, ctx) = (uint16_t)port;
 	return 0;
 }
 
+/*
+ * Returns 1 if SA can be an EPMD listen address: loopback, but not a
+ * v4-mapped ::ffff:127.x.y.z, which sa_is_loopback() accepts.  The
+ * gateway's IPv6 listeners are IPV6_V6ONLY (proxy/netutil.c), and bind()
+ * refuses a v4-mapped address on them (EINVAL): refused here, it fails at
+ * load time with a line number instead of at start-up.
+ */
 static int
-is_loopback(const struct config_sockaddr *sa)
+epmd_listen_ok(const struct config_sockaddr *sa)
 {
-	if (sa->ss.ss_family == AF_INET)
-		return is_loopback4(((const struct sockaddr_in *)&sa->ss)->
-		    sin_addr);
-	return IN6_IS_ADDR_LOOPBACK(
-	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&sa->ss;
+
+	if (!sa_is_loopback((const struct sockaddr *)&sa->ss))
+		return 0;
+	return sa->ss.ss_family != AF_INET6 ||
+	    !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
 }
 
 static int
@@ -131,7 +139,7 @@ set_epmd_listen(const struct config_key *k, const struct config_setctx *ctx,
 			why(ctx, "\"%s\" is not a numeric IP address", items[i]);
 			goto fail;
 		}
-		if (!is_loopback(&sa[i])) {
+		if (!epmd_listen_ok(&sa[i])) {
 			why(ctx, "\"%s\" is not a loopback address"
 			    " (127.0.0.0/8 or ::1)", items[i]);
 			goto fail;
@@ -166,7 +174,7 @@ set_listen(const struct config_key *k, const struct config_setctx *ctx,
 	    config_parse_ip(host, &sa) == -1)
 		return why(ctx, "\"%s\" is not ADDR:PORT with a numeric ADDR"
 		    " ([ADDR]:PORT for IPv6) and PORT 1..65535", v);
-	config_sockaddr_set_port(&sa, port);
+	sa_set_port((struct sockaddr *)&sa.ss, port);
 	ctx->cfg->listen = sa;
 	return 0;
 }
@@ -189,44 +197,10 @@ static int
 set_bool(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
-	if (config_parse_bool(v, field(k, ctx)) == -1)
+	if (config_parse_bool(v, config_key_field(k, ctx)) == -1)
 		return why(ctx, "\"%s\" is not yes/no, true/false, on/off or"
 		    " 1/0", v);
 	return 0;
-}
-
-static int
-set_file(const struct config_key *k, const struct config_setctx *ctx,
-    const char *v)
-{
-	char reason[128];
-	struct stat st;
-	char *path;
-
-	if (v[0] == '\0')
-		return 0;
-	if ((path = config_path_join(ctx->dir, v)) == NULL)
-		return why(ctx, "out of memory");
-	if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
-		why(ctx, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		why(ctx, "%s: not a regular file", path);
-		goto fail;
-	}
-	if ((k->flags & CONFIG_KEY_SECRET) &&
-	    ((k->flags & CONFIG_KEY_COOKIE) ?
-	    config_check_cookie_file(path, reason, sizeof(reason)) :
-	    config_check_secret_file(path, reason, sizeof(reason))) == -1) {
-		why(ctx, "%s: %s", path, reason);
-		goto fail;
-	}
-	*(char **)field(k, ctx) = path;
-	return 0;
-fail:
-	free(path);
-	return -1;
 }
 
 static int
@@ -239,7 +213,7 @@ set_alias_network(const struct config_key *k,
 	(void)k;
 	if (config_parse_cidr4(v, &net, &prefix) == -1)
 		return why(ctx, "\"%s\" is not an IPv4 network a.b.c.d/N", v);
-	if (!is_loopback4(net))
+	if (!in_loopback(net))
 		return why(ctx, "%s is not inside 127.0.0.0/8", v);
 	if (prefix < 8 || prefix > 30)
 		return why(ctx, "prefix /%u is not in 8..30", prefix);
@@ -292,7 +266,7 @@ set_duration_in(const struct config_key *k, const struct config_setctx *ctx,
 		return why(ctx, "\"%s\" is not a duration (250ms, 10s, 2m)", v);
 	if (ms < min || ms > max)
 		return why(ctx, "%s is not in %s", v, range);
-	*(unsigned *)field(k, ctx) = ms;
+	*(unsigned *)config_key_field(k, ctx) = ms;
 	return 0;
 }
 
@@ -342,28 +316,6 @@ set_expose(const struct config_key *k, const struct config_setctx *ctx,
 	    &ctx->cfg->nexpose, ctx->why, ctx->whylen);
 }
 
-/* A file that need not exist yet, in an existing directory
-   (config_check_audit_file()). */
-static int
-set_new_file(const struct config_key *k, const struct config_setctx *ctx,
-    const char *v)
-{
-	char reason[128];
-	char *path;
-
-	if (v[0] == '\0')
-		return 0;
-	if ((path = config_path_join(ctx->dir, v)) == NULL)
-		return why(ctx, "out of memory");
-	if (config_check_audit_file(path, reason, sizeof(reason)) == -1) {
-		why(ctx, "%s: %s", path, reason);
-		free(path);
-		return -1;
-	}
-	*(char **)field(k, ctx) = path;
-	return 0;
-}
-
 static int
 set_idle_timeout(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
@@ -385,9 +337,9 @@ set_min_version(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
 	if (strcmp(v, "1.2") == 0)
-		*(int *)field(k, ctx) = TLS1_2_VERSION;
+		*(int *)config_key_field(k, ctx) = TLS1_2_VERSION;
 	else if (strcmp(v, "1.3") == 0)
-		*(int *)field(k, ctx) = TLS1_3_VERSION;
+		*(int *)config_key_field(k, ctx) = TLS1_3_VERSION;
 	else
 		return why(ctx, "\"%s\" is not 1.2 or 1.3", v);
 	return 0;
@@ -413,7 +365,7 @@ set_peer_alias(const struct config_key *k, const struct config_setctx *ctx,
 		return 0;
 	if (inet_pton(AF_INET, v, &a) != 1)
 		return why(ctx, "\"%s\" is not an IPv4 address", v);
-	if (!is_loopback4(a))
+	if (!in_loopback(a))
 		return why(ctx, "%s is not inside 127.0.0.0/8", v);
 	uint32_t h = ntohl(a.s_addr);
 	if (h == INADDR_LOOPBACK)
@@ -480,7 +432,7 @@ const struct config_key config_keys[] = {
 	{ "gateway", "log_level", "info", 0, 0, set_log_level },
 	{ "gateway", "syslog", "no", 0, OFF(syslog), set_bool },
 	{ "gateway", "cookie_file", NULL, EMPTY | COOKIE, OFF(cookie_file),
-	    set_file },
+	    config_set_file },
 	{ "gateway", "strict_loopback", "no", 0, OFF(strict_loopback),
 	    set_bool },
 	{ "gateway", "alias_network", "127.0.1.0/24", 0, 0,
@@ -505,18 +457,18 @@ const struct config_key config_keys[] = {
 	{ "gateway", "lockout_ban", "5m", 0, OFF(lockout_ban_ms),
 	    set_lockout_ban },
 	{ "gateway", "audit_file", NULL, EMPTY, OFF(audit_file),
-	    set_new_file },
+	    config_set_new_file },
 	{ "gateway", "public_epmd", NULL, EMPTY, 0, config_set_public_epmd },
 	{ "gateway", "public_names", "no", 0, OFF(public_names), set_bool },
 	{ "gateway", "public_ports", NULL, EMPTY, 0, config_set_public_ports },
 	{ "gateway", "public_min_version", "1.2", 0, OFF(public_min_version),
 	    set_min_version },
 	{ "gateway", "state_file", NULL, EMPTY, OFF(state_file),
-	    set_new_file },
-	{ "tls", "cert", NULL, REQ, OFF(cert), set_file },
-	{ "tls", "key", NULL, REQ | SECRET, OFF(key), set_file },
-	{ "tls", "ca", NULL, REQ, OFF(ca), set_file },
-	{ "tls", "crl", NULL, EMPTY, OFF(crl), set_file },
+	    config_set_new_file },
+	{ "tls", "cert", NULL, REQ, OFF(cert), config_set_file },
+	{ "tls", "key", NULL, REQ | SECRET, OFF(key), config_set_file },
+	{ "tls", "ca", NULL, REQ, OFF(ca), config_set_file },
+	{ "tls", "crl", NULL, EMPTY, OFF(crl), config_set_file },
 	{ "tls", "min_version", "1.3", 0, OFF(min_version), set_min_version },
 	{ "peer", "kind", "gateway", 0, 0, config_set_peer_kind },
 	{ "peer", "address", NULL, REQ | VIA, 0, config_set_peer_address },
@@ -525,13 +477,14 @@ const struct config_key config_keys[] = {
 	{ "peer", "alias", NULL, EMPTY, 0, set_peer_alias },
 	{ "peer", "identity", NULL, 0, 0, set_peer_identity },
 	{ "peer", "cookie_file", NULL, EMPTY | COOKIE, OFFP(cookie_file),
-	    set_file },
+	    config_set_file },
 	{ "peer", "nodes", NULL, 0, 0, set_peer_nodes },
 	{ "peer", "allow_hidden", "no", 0, OFFP(allow_hidden), set_bool },
 	{ "peer", "local_nodes", NULL, 0, 0, set_peer_local_nodes },
 	{ "peer", "reach", NULL, 0, 0, config_set_peer_reach },
 	{ "peer", "min_version", NULL, 0, OFFP(min_version), set_min_version },
-	{ "node", "cookie_file", NULL, COOKIE, OFFN(cookie_file), set_file },
+	{ "node", "cookie_file", NULL, COOKIE, OFFN(cookie_file),
+	    config_set_file },
 	{ "node", "tls_port", NULL, 0, OFFN(tls_port), set_port },
 };
 
@@ -539,3 +492,15 @@ const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <=
     CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
+
+size_t
+config_key_index(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			break;
+	return i;
+}

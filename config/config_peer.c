@@ -1,9 +1,10 @@
 /*
  * config_peer.c — [peer] keys that depend on other peers or on the kind
  * of peer (address, kind, via, reach), and the rules that resolve them
- * once the whole file is read; see config.h.
+ * once the whole file is read; see config_int.h.
  */
-#include "config/config.h"
+#include "config/config_int.h"
+#include "proxy/util/sockaddr.h"
 
 #include <openssl/ssl.h>
 #include <stdarg.h>
@@ -56,7 +57,7 @@ config_set_peer_address(const struct config_key *k,
 		    " ([ADDR]:PORT for IPv6) with PORT 1..65535", v);
 	if (config_resolve(host, &sa, ctx->why, ctx->whylen) == -1)
 		return -1;
-	config_sockaddr_set_port(&sa, port);
+	sa_set_port((struct sockaddr *)&sa.ss, port);
 	if ((ctx->peer->address = strdup(v)) == NULL)
 		return config_why(ctx->why, ctx->whylen, "out of memory");
 	ctx->peer->addr = sa;
@@ -219,7 +220,7 @@ config_rule_peer_links(struct config *cfg, size_t *where, const char **key,
 			if (check_via(cfg, i, whybuf, whylen) == -1)
 				return -1;
 		} else if (p->address != NULL && p->kind == PEER_KIND_GATEWAY &&
-		    config_sockaddr_port(&p->addr) == 0) {
+		    sa_port((struct sockaddr *)&p->addr.ss) == 0) {
 			*key = "address";
 			return config_why(whybuf, whylen, "\"%s\" has no port (HOST"
 			    " alone is for kind native or plain)", p->address);
@@ -236,10 +237,10 @@ config_rule_peer_fill(struct config *cfg, char *whybuf, size_t whylen)
 {
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		struct config_peer *p = &cfg->peers[i];
+		struct sockaddr *a = (struct sockaddr *)&p->addr.ss;
 
-		if (p->via == NULL && p->address != NULL &&
-		    config_sockaddr_port(&p->addr) == 0)
-			config_sockaddr_set_port(&p->addr, cfg->epmd_port);
+		if (p->via == NULL && p->address != NULL && sa_port(a) == 0)
+			sa_set_port(a, cfg->epmd_port);
 		if (p->min_version == 0)
 			p->min_version = p->kind == PEER_KIND_NATIVE ?
 			    TLS1_2_VERSION : cfg->min_version;

@@ -1,8 +1,9 @@
 /*
  * config_public.c — the public EPMD for native TLS nodes (public_epmd,
- * public_ports) and the [node] tls_port rules; see config.h.
+ * public_ports) and the [node] tls_port rules; see config_int.h.
  */
-#include "config/config.h"
+#include "config/config_int.h"
+#include "proxy/util/sockaddr.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -27,10 +28,10 @@ config_set_public_epmd(const struct config_key *k,
 		return config_why(ctx->why, ctx->whylen, "\"%s\" is not ADDR:PORT with"
 		    " a numeric ADDR ([ADDR]:PORT for IPv6) and PORT 1..65535",
 		    v);
-	if (config_sa_loopback(&sa))
+	if (sa_is_loopback((const struct sockaddr *)&sa.ss))
 		return config_why(ctx->why, ctx->whylen, "must name this host's"
 		    " external address");
-	config_sockaddr_set_port(&sa, port);
+	sa_set_port((struct sockaddr *)&sa.ss, port);
 	ctx->cfg->public_epmd = sa;
 	return 0;
 }
@@ -59,9 +60,9 @@ int
 config_rule_nodes(const struct config *cfg, size_t *where, const char **key,
     char *whybuf, size_t whylen)
 {
-	uint16_t lport = config_sockaddr_port(&cfg->listen);
+	uint16_t lport = sa_port((const struct sockaddr *)&cfg->listen.ss);
 	uint16_t pport = cfg->public_epmd.len != 0 ?
-	    config_sockaddr_port(&cfg->public_epmd) : 0;
+	    sa_port((const struct sockaddr *)&cfg->public_epmd.ss) : 0;
 
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		const struct config_node *n = &cfg->nodes[i];
@@ -104,18 +105,20 @@ int
 config_rule_public(const struct config *cfg, const char **key,
     char *whybuf, size_t whylen)
 {
-	const struct config_sockaddr *pe = &cfg->public_epmd, *l = &cfg->listen;
-	uint16_t pport = pe->len != 0 ? config_sockaddr_port(pe) : 0;
-	uint16_t lport = config_sockaddr_port(l);
+	const struct sockaddr *pe = (const struct sockaddr *)&cfg->public_epmd.ss;
+	const struct sockaddr *l = (const struct sockaddr *)&cfg->listen.ss;
+	int has_pe = cfg->public_epmd.len != 0;
+	uint16_t pport = has_pe ? sa_port(pe) : 0;
+	uint16_t lport = sa_port(l);
 	unsigned lo = cfg->public_port_lo, hi = cfg->public_port_hi;
 	int pinned = 0;
 
 	*key = "public_epmd";
-	if (pe->len != 0 && config_sa_wildcard(pe) && pport == cfg->epmd_port)
+	if (has_pe && sa_is_wildcard(pe) && pport == cfg->epmd_port)
 		return config_why(whybuf, whylen, "must name this host's external"
 		    " address");
-	if (pe->len != 0 && pport == lport && (config_sa_same(pe, l) ||
-	    config_sa_wildcard(pe) || config_sa_wildcard(l)))
+	if (has_pe && pport == lport && (sa_same_addr(pe, l) ||
+	    sa_is_wildcard(pe) || sa_is_wildcard(l)))
 		return config_why(whybuf, whylen, "port %u is the port of listen on"
 		    " the same address", pport);
 	*key = "public_ports";
@@ -131,7 +134,7 @@ config_rule_public(const struct config *cfg, const char **key,
 	*key = "public_epmd";
 	for (size_t i = 0; i < cfg->nnodes; i++)
 		pinned |= cfg->nodes[i].tls_port != 0;
-	if (pe->len != 0 && lo == 0 && !pinned)
+	if (has_pe && lo == 0 && !pinned)
 		return config_why(whybuf, whylen, "needs public_ports or a [node]"
 		    " tls_port");
 	return 0;

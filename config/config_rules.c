@@ -1,34 +1,30 @@
 /*
  * config_rules.c — rules that tie several keys together, run once over a
  * parsed struct config; queries on the frozen config; config_free().  See
- * config.h.
+ * config_int.h and config.h.
  */
-#include "config/config.h"
-#include "crypto/cookie.h"
+#include "config/config_int.h"
+#include "proxy/util/sockaddr.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 int
 config_rule_ports(struct config *cfg, char *whybuf, size_t whylen)
 {
-	const struct config_sockaddr *l = &cfg->listen;
+	const struct sockaddr *l = (const struct sockaddr *)&cfg->listen.ss;
 
 	for (size_t i = 0; i < cfg->nepmd_listen; i++) {
-		config_sockaddr_set_port(&cfg->epmd_listen[i], cfg->epmd_port);
-		if (config_sa_port(l) == cfg->epmd_port &&
-		    (config_sa_wildcard(l) || config_sa_same(l, &cfg->epmd_listen[i])))
-			return config_why(whybuf, whylen, "port %u is the EPMD port"
-			    " of an epmd_listen address", config_sa_port(l));
+		struct sockaddr *e = (struct sockaddr *)&cfg->epmd_listen[i].ss;
+
+		sa_set_port(e, cfg->epmd_port);
+		if (sa_port(l) == cfg->epmd_port &&
+		    (sa_is_wildcard(l) || sa_same_addr(l, e)))
+			return config_why(whybuf, whylen, "port %u is the EPMD"
+			    " port of an epmd_listen address", sa_port(l));
 	}
 	return 0;
 }
@@ -202,91 +198,4 @@ config_peer_by_alias(const struct config *cfg, struct in_addr addr)
 		if (cfg->peers[i].alias.s_addr == addr.s_addr)
 			return &cfg->peers[i];
 	return NULL;
-}
-
-int
-config_check_secret_file(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1)
-		return config_why(err, errlen, "%s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return config_why(err, errlen, "not a regular file");
-	if (st.st_mode & (S_IRGRP | S_IROTH))
-		return config_why(err, errlen, "readable by group/other");
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return config_why(err, errlen, "writable by group/other");
-	return 0;
-}
-
-/* Returns 1 if PATH holds only white space (or nothing). */
-static int
-file_is_blank(const char *path)
-{
-	char b[256];
-	ssize_t n;
-	int fd, blank = 1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return 0;
-	while (blank && (n = read(fd, b, sizeof(b))) > 0)
-		for (ssize_t i = 0; i < n && blank; i++)
-			blank = b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
-			    b[i] == '\n';
-	OPENSSL_cleanse(b, sizeof(b));
-	close(fd);
-	return blank;
-}
-
-int
-config_check_cookie_file(const char *path, char *err, size_t errlen)
-{
-	/* The same rules the gateway applies when it reads the cookie at
-	 * start-up, so that -t and start-up agree. */
-	char buf[512];
-	struct cookie *c;
-	const char *r;
-
-	if (config_check_secret_file(path, err, errlen) == -1)
-		return -1;
-	if ((c = cookie_load(path, buf, sizeof(buf))) != NULL) {
-		cookie_free(c);
-		return 0;
-	}
-	/* cookie_load() names the path first; keep only its reason. */
-	r = strstr(buf, ": ");
-	r = r != NULL ? r + 2 : buf;
-	if (strncmp(r, "cookie must hold 1..", 20) == 0 &&
-	    file_is_blank(path))
-		r = "cookie file is empty";
-	return config_why(err, errlen, "%s", r);
-}
-
-int
-config_check_audit_file(const char *path, char *err, size_t errlen)
-{
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-	char *dir;
-	int rc = -1;
-
-	if (slash == NULL || slash[1] == '\0')
-		return config_why(err, errlen, "not a file name");
-	if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return config_why(err, errlen, "out of memory");
-	if (stat(dir, &st) == -1)
-		config_why(err, errlen, "directory %s: %s", dir, strerror(errno));
-	else if (!S_ISDIR(st.st_mode))
-		config_why(err, errlen, "%s is not a directory", dir);
-	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		config_why(err, errlen, "is a directory");
-	else
-		rc = 0;
-	free(dir);
-	return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * config_value.c — value parsers for the configuration, pure except
- * config_resolve() (DNS), and the path helpers; see config.h.
+ * config_resolve() (DNS), and the path helpers; see config_int.h.
  */
-#include "config/config.h"
+#include "config/config_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 int
 config_why(char *buf, size_t len, const char *fmt, ...)
@@ -316,25 +315,6 @@ config_free_list(char **items, size_t n)
 	free(items);
 }
 
-void
-config_sockaddr_set_port(struct config_sockaddr *sa, uint16_t port)
-{
-	if (sa->ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&sa->ss)->sin_port = htons(port);
-	else if (sa->ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&sa->ss)->sin6_port = htons(port);
-}
-
-uint16_t
-config_sockaddr_port(const struct config_sockaddr *sa)
-{
-	if (sa->ss.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&sa->ss)->sin_port);
-	if (sa->ss.ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)&sa->ss)->sin6_port);
-	return 0;
-}
-
 int
 config_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 {
@@ -449,85 +429,4 @@ config_resolve(const char *host, struct config_sockaddr *sa, char *whybuf,
 	sa->len = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
-}
-
-char *
-config_path_dir(const char *path)
-{
-	const char *slash;
-	char *cwd, *dir;
-	int rc;
-
-	while (strncmp(path, "./", 2) == 0)
-		path += 2;
-	slash = strrchr(path, '/');
-	if (slash == path)
-		return strdup("/");
-	if (path[0] == '/')
-		return strndup(path, (size_t)(slash - path));
-	if ((cwd = getcwd(NULL, 0)) == NULL)
-		return NULL;
-	if (slash == NULL)
-		return cwd;
-	rc = asprintf(&dir, "%s/%.*s", strcmp(cwd, "/") == 0 ? "" : cwd,
-	    (int)(slash - path), path);
-	free(cwd);
-	return rc == -1 ? NULL : dir;
-}
-
-char *
-config_path_join(const char *dir, const char *v)
-{
-	char *s;
-
-	if (v[0] == '/')
-		return strdup(v);
-	if (asprintf(&s, "%s%s%s", dir,
-	    strcmp(dir, "/") == 0 ? "" : "/", v) == -1)
-		return NULL;
-	return s;
-}
-
-int
-config_sa_loopback(const struct config_sockaddr *sa)
-{
-	const struct in6_addr *a6;
-
-	if (sa->ss.ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)&sa->ss)->sin_addr.
-		    s_addr) >> 24) == 127;
-	a6 = &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr;
-	return IN6_IS_ADDR_LOOPBACK(a6) ||
-	    (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
-}
-
-int
-config_sa_wildcard(const struct config_sockaddr *sa)
-{
-	if (sa->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&sa->ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(
-	    &((const struct sockaddr_in6 *)&sa->ss)->sin6_addr);
-}
-
-int
-config_sa_same(const struct config_sockaddr *a, const struct config_sockaddr *b)
-{
-	if (a->ss.ss_family != b->ss.ss_family)
-		return 0;
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
-	    &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
-	    sizeof(struct in6_addr)) == 0;
-}
-
-uint16_t
-config_sa_port(const struct config_sockaddr *sa)
-{
-	if (sa->ss.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&sa->ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)&sa->ss)->sin6_port);
 }

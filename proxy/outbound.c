@@ -29,7 +29,7 @@ alias_sockaddr(const struct peer *p, uint16_t port, struct sockaddr_in *sin)
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
 	sin->sin_addr = p->cfg->alias;
-	sin->sin_port = htons(port);
+	sa_set_port((struct sockaddr *)sin, port);
 }
 
 /* ---- step 3: the node dials the alias port; route, then splice ---- */

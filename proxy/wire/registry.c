@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy/util/sockaddr.h"
+
 struct reg_entry {
 	struct reg_node node;		/* the public part; node.name = name */
 	struct reg_entry *hnext;	/* hash chain */
@@ -266,17 +268,20 @@ registry_foreach(const struct registry *reg,
 socklen_t
 registry_node_addr(const struct reg_node *node, struct sockaddr_storage *ss)
 {
+	socklen_t len;
+
 	memset(ss, 0, sizeof(*ss));
 	if (node->v6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = in6addr_loopback;
-		s6->sin6_port = htons(node->port);
-		return sizeof(*s6);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*s4);
 	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s4->sin_port = htons(node->port);
-	return sizeof(*s4);
+	sa_set_port((struct sockaddr *)ss, node->port);
+	return len;
 }

@@ -109,6 +109,15 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 	ssize_t n;
 	int r;
 
+	if (d->handshake && d->hslen > 0) {
+		/* Whole messages staged while the buffer was full: a flush may
+		 * have made room, and no read may come to re-frame them. */
+		unsigned before = d->nmsg;
+		if (hs_filter(t, d) == -1)
+			return -1;
+		if (d->nmsg != before)
+			*progress = 1;
+	}
 	if (!d->handshake && d->hslen > 0) {
 		/* Bytes that followed the last handshake message. */
 		size_t k = d->hslen;

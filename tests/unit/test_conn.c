@@ -38,6 +38,9 @@ struct world {
 	int nepmd;
 };
 
+/* The test's world, freed by the teardown if the test failed midway. */
+static struct world *the_world;
+
 /* What a link or query callback was told. */
 struct heard {
 	int calls;
@@ -65,6 +68,7 @@ world_new(struct fx *f)
 	w->peer.gw = &f->gw;
 	w->peer.cfg = &f->peer;
 	w->peer.idx = 0;
+	the_world = w;
 	return w;
 }
 
@@ -77,6 +81,7 @@ world_free(struct world *w)
 	(void)unlink(w->sun.sun_path);
 	(void)rmdir(w->dir);
 	free(w);
+	the_world = NULL;
 }
 
 static void
@@ -484,8 +489,18 @@ test_each_kind_own_close(void **state)
 	world_free(w);
 }
 
-#define T(name)	\
-	cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+/* Conns first (links hold connections to the world's listener). */
+static int
+teardown(void **state)
+{
+	int rc = fx_teardown(state);
+
+	if (the_world != NULL)
+		world_free(the_world);
+	return rc;
+}
+
+#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, teardown)
 
 int
 main(void)

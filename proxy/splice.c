@@ -109,6 +109,15 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 	ssize_t n;
 	int r;
 
+	if (d->handshake && d->hslen > 0) {
+		/* Whole messages staged while the buffer was full: a flush may
+		 * have made room, and no read may come to re-frame them. */
+		unsigned before = d->nmsg;
+		if (hs_filter(t, d) == -1)
+			return -1;
+		if (d->nmsg != before)
+			*progress = 1;
+	}
 	if (!d->handshake && d->hslen > 0) {
 		/* Bytes that followed the last handshake message. */
 		size_t k = d->hslen;
@@ -169,13 +178,23 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 	}
 	d->len += (size_t)n;
 	/* TLS hands out one record per read: take what else is already
-	 * here so the node gets it in one write, not one per record. */
+	 * here so the node gets it in one write, not one per record.  An
+	 * end or error met here is taken now: once read out of OpenSSL's
+	 * buffer, no event would ever report it again. */
 	for (int i = 0; i < 8 && src->ssl != NULL && dir_room(d) > 0 &&
 	    (half_pending(src) || src->rd_ready); i++) {
 		want = dir_room(d);
 		n = half_read(src, d->buf + d->off + d->len, want);
-		if (n <= 0)
-			break;		/* AGAIN, EOF, error: next round */
+		if (n == HALF_AGAIN)
+			break;
+		if (n == HALF_ERR)
+			return conn_fail(&t->c, RC_IO_ERROR, "%s read: %s",
+			    src == &t->local ? "local" : "remote",
+			    src->err ? src->err : "error");
+		if (n == 0) {
+			d->eof = 1;
+			break;
+		}
 		d->len += (size_t)n;
 	}
 	return 0;

@@ -1,0 +1,518 @@
+/*
+ * test_conn.c — the connection base (proxy/conn.c) under every kind that
+ * embeds it: tunnel, EPMD server connection, gateway link, EPMD query.
+ *
+ * A gateway built by hand (tunnel_fixture.h); sockets are socketpairs and
+ * an AF_UNIX listener in a mkdtemp directory that never accepts, so links
+ * and queries connect and then wait.  Covered: ids and list membership,
+ * conn_foreach/conn_count, conn_set_state and the timer of each state,
+ * the max_connections cap (gateway_admit), conn_fail/conn_close_failed,
+ * conn_close_all by kind (including closes that close others), and each
+ * kind ending through its own close path with everything freed (the suite
+ * also runs under AddressSanitizer with leak detection).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include "tunnel_fixture.h"
+
+#include "proxy/epmd.h"
+#include "proxy/epmdc.h"
+#include "proxy/gwlink.h"
+#include "proxy/peer.h"
+
+/* A listener nobody accepts on, and the peer a link dials. */
+struct world {
+	char dir[64];
+	struct sockaddr_un sun;
+	int lfd;
+	struct peer peer;
+	int epmd_fds[4];	/* the test's ends of EPMD connections */
+	int nepmd;
+};
+
+/* The test's world, freed by the teardown if the test failed midway. */
+static struct world *the_world;
+
+/* What a link or query callback was told. */
+struct heard {
+	int calls;
+	int status;
+	uint16_t port;
+	char reason[128];
+};
+
+static struct world *
+world_new(struct fx *f)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	(void)snprintf(w->dir, sizeof(w->dir), "/tmp/test_conn.XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	w->sun.sun_family = AF_UNIX;
+	(void)snprintf(w->sun.sun_path, sizeof(w->sun.sun_path), "%s/s",
+	    w->dir);
+	w->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(w->lfd >= 0);
+	assert_int_equal(bind(w->lfd, (struct sockaddr *)&w->sun,
+	    sizeof(w->sun)), 0);
+	assert_int_equal(listen(w->lfd, 16), 0);
+	w->peer.gw = &f->gw;
+	w->peer.cfg = &f->peer;
+	w->peer.idx = 0;
+	the_world = w;
+	return w;
+}
+
+static void
+world_free(struct world *w)
+{
+	for (int i = 0; i < w->nepmd; i++)
+		close(w->epmd_fds[i]);
+	close(w->lfd);
+	(void)unlink(w->sun.sun_path);
+	(void)rmdir(w->dir);
+	free(w);
+	the_world = NULL;
+}
+
+static void
+no_request(struct epmd_conn *e, const struct epmd_req *req)
+{
+	(void)e;
+	(void)req;
+	fail_msg("no EPMD request was sent");
+}
+
+/* Accepts an EPMD client over a socketpair; returns the new conn, or
+ * NULL when the gateway refused it. */
+static struct conn *
+epmd_new(struct fx *f, struct world *w)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct conn *before = f->gw.conns;
+	int sp[2];
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sp), 0);
+	assert_true(w->nepmd < 4);
+	w->epmd_fds[w->nepmd++] = sp[1];
+	epmd_accept(&f->gw, sp[0], (struct sockaddr *)&sin,
+	    (struct sockaddr *)&sin, no_request, NULL);
+	return f->gw.conns != before ? f->gw.conns : NULL;
+}
+
+static void
+link_heard(struct gwlink *link, int status, const struct gw_msg *msg,
+    const char *reason, void *arg)
+{
+	struct heard *h = arg;
+
+	(void)link;
+	(void)msg;
+	h->calls++;
+	h->status = status;
+	(void)snprintf(h->reason, sizeof(h->reason), "%s",
+	    reason ? reason : "");
+}
+
+static void
+query_heard(void *arg, uint16_t port, uint8_t node_type, uint16_t high,
+    uint16_t low, const char *text, size_t len, const char *reason)
+{
+	struct heard *h = arg;
+
+	(void)node_type;
+	(void)high;
+	(void)low;
+	(void)text;
+	(void)len;
+	h->calls++;
+	h->port = port;
+	(void)snprintf(h->reason, sizeof(h->reason), "%s",
+	    reason ? reason : "");
+}
+
+static struct gwlink *
+link_new(struct world *w, struct heard *h)
+{
+	struct gwlink *l = gwlink_direct(&w->peer,
+	    (struct sockaddr *)&w->sun, sizeof(w->sun), link_heard, h);
+
+	assert_non_null(l);
+	return l;
+}
+
+static struct epmdc *
+query_new(struct fx *f, struct world *w, unsigned ms, struct heard *h)
+{
+	struct epmdc *q = epmdc_port_please(&f->gw,
+	    (struct sockaddr *)&w->sun, sizeof(w->sun), "a1", ms, query_heard,
+	    h);
+
+	assert_non_null(q);
+	return q;
+}
+
+/* conn_foreach callback: records the conns in list order. */
+struct seen {
+	struct conn *c[8];
+	int n;
+};
+
+static void
+see(struct conn *c, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 8);
+	s->c[s->n++] = c;
+}
+
+/* Milliseconds until C's timer fires; -1 when it is not armed.  Measured
+ * against a reference timer armed now on the same base, since libevent
+ * reports expiry on the wall clock while it times on the monotonic one. */
+static long
+timer_left(const struct conn *c)
+{
+	struct event *ref = evtimer_new(c->gw->base, fx_guard_cb, NULL);
+	struct timeval at, ref_at, second = { 1, 0 };
+	long left = -1;
+
+	assert_non_null(ref);
+	assert_int_equal(evtimer_add(ref, &second), 0);
+	assert_true(evtimer_pending(ref, &ref_at));
+	if (evtimer_pending(c->timer, &at))
+		left = (long)((at.tv_sec - ref_at.tv_sec) * 1000 +
+		    (at.tv_usec - ref_at.tv_usec) / 1000) + 1000;
+	event_free(ref);
+	return left;
+}
+
+/* C's timer is armed for about MS milliseconds from now. */
+static void
+assert_timer(const struct conn *c, unsigned ms)
+{
+	long left = timer_left(c);
+
+	if (left < (long)ms - 500 || left > (long)ms + 1)
+		fail_msg("timer: %ld ms left, expected about %u", left, ms);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+/* Ids count up; the list is newest first; closing from the middle, the
+ * head and the tail keeps it linked; counts follow kinds. */
+static void
+test_ids_and_list(void **state)
+{
+	struct fx *f = *state;
+	struct world *w = world_new(f);
+	struct seen s = { .n = 0 };
+	char line[1024];
+
+	struct tunnel *t1 = tunnel_new(&f->gw, 1);
+	struct conn *e = epmd_new(f, w);
+	struct tunnel *t2 = tunnel_new(&f->gw, 0);
+	assert_non_null(t1);
+	assert_non_null(e);
+	assert_non_null(t2);
+	assert_int_equal(t1->c.id, 1);
+	assert_int_equal(e->id, 2);
+	assert_int_equal(t2->c.id, 3);
+	assert_int_equal(e->kind, CONN_KIND_EPMD);
+	assert_string_equal(conn_state_name(&t1->c), "new");
+	assert_string_equal(conn_state_name(e), "read");
+
+	conn_foreach(&f->gw, see, &s);
+	assert_int_equal(s.n, 3);
+	assert_ptr_equal(s.c[0], &t2->c);
+	assert_ptr_equal(s.c[1], e);
+	assert_ptr_equal(s.c[2], &t1->c);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 2);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMD), 1);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 0);
+	assert_int_equal(conn_count(&f->gw, CONN_NKINDS), 3);
+	assert_int_equal(f->gw.nconns, 3);
+
+	conn_close(e, RC_OK, "middle");
+	assert_ptr_equal(f->gw.conns, &t2->c);
+	assert_ptr_equal(t2->c.next, &t1->c);
+	assert_ptr_equal(t1->c.prev, &t2->c);
+	assert_null(t2->c.prev);
+	assert_null(t1->c.next);
+	assert_int_equal(f->gw.nconns, 2);
+
+	conn_close(&t2->c, RC_OK, "head");
+	assert_ptr_equal(f->gw.conns, &t1->c);
+	assert_null(t1->c.prev);
+	fx_audit(f, line, sizeof(line));
+	assert_non_null(strstr(line, "conn=3 dir=in "));
+	conn_close(&t1->c, RC_OK, "tail");
+	assert_null(f->gw.conns);
+	assert_int_equal(f->gw.nconns, 0);
+	fx_audit(f, line, sizeof(line));
+	assert_non_null(strstr(line, "conn=1 dir=out "));
+
+	/* Ids are never reused. */
+	struct tunnel *t4 = tunnel_new(&f->gw, 1);
+	assert_non_null(t4);
+	assert_int_equal(t4->c.id, 4);
+	world_free(w);
+}
+
+/* Each state arms its own timer; a state without one stops it; the timer
+ * closes the tunnel with code timeout and the state's reason. */
+static void
+test_state_timers(void **state)
+{
+	struct fx *f = *state;
+	struct tunnel *t;
+	char line[1024], v[128];
+	uint64_t ran;
+
+	f->cfg.connect_timeout_ms = 30;
+	f->cfg.tls_timeout_ms = 20;
+
+	/* Outbound: ROUTE waits connect + TLS. */
+	t = tunnel_new(&f->gw, 1);
+	assert_non_null(t);
+	assert_int_equal(timer_left(&t->c), -1);	/* NEW: none */
+	conn_set_state(&t->c, TUN_ROUTE);
+	assert_timer(&t->c, 50);
+	ran = fx_run_until_closed(f, 3000);
+	assert_true(ran >= 49 && ran < 2000);
+	fx_expect_close(f, "error", "timeout", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)),
+	    "route timeout");
+
+	/* Inbound: TLS 20 ms, then requests (far longer), then connect. */
+	t = tunnel_new(&f->gw, 0);
+	conn_set_state(&t->c, TUN_TLS_ACCEPT);
+	assert_timer(&t->c, 20);
+	conn_set_state(&t->c, TUN_REQUESTS);
+	assert_timer(&t->c, 30000);	/* REQUEST_IDLE_MS */
+	conn_set_state(&t->c, TUN_NODE_CONNECT);
+	assert_timer(&t->c, 30);
+	ran = fx_run_until_closed(f, 3000);
+	assert_true(ran >= 29 && ran < 2000);
+	fx_expect_close(f, "error", "timeout", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)),
+	    "node connect timeout");
+
+	/* Established: no idle timeout configured, no timer; with one,
+	 * half of it. */
+	t = tunnel_new(&f->gw, 1);
+	conn_set_state(&t->c, TUN_ROUTE);
+	conn_set_state(&t->c, TUN_HANDSHAKE);
+	assert_timer(&t->c, 10000);
+	conn_set_state(&t->c, TUN_ESTABLISHED);
+	assert_int_equal(timer_left(&t->c), -1);
+	conn_close(&t->c, RC_OK, "done");
+	fx_audit(f, line, sizeof(line));
+
+	f->cfg.idle_timeout_ms = 120000;
+	t = tunnel_new(&f->gw, 1);
+	conn_set_state(&t->c, TUN_ROUTE);
+	conn_set_state(&t->c, TUN_HANDSHAKE);
+	conn_set_state(&t->c, TUN_ESTABLISHED);
+	assert_timer(&t->c, 60000);
+	assert_string_equal(conn_state_name(&t->c), "established");
+}
+
+/* max_connections counts tunnels, EPMD connections and links together;
+ * a refused one leaves nothing behind; an EPMD query is not counted. */
+static void
+test_max_connections(void **state)
+{
+	struct fx *f = *state;
+	struct world *w;
+	struct heard h = { 0 };
+	uint8_t b[8];
+
+	f->cfg.max_connections = 2;
+	w = world_new(f);
+	struct tunnel *t = tunnel_new(&f->gw, 1);
+	assert_non_null(t);
+	assert_non_null(epmd_new(f, w));
+	assert_int_equal(f->gw.nconns, 2);
+
+	assert_null(tunnel_new(&f->gw, 0));
+	assert_int_equal(f->gw.refused, 1);
+	assert_null(epmd_new(f, w));
+	assert_int_equal(f->gw.refused, 2);
+	/* The refused client's socket was closed. */
+	assert_int_equal(read(w->epmd_fds[1], b, sizeof(b)), 0);
+	assert_null(gwlink_direct(&w->peer, (struct sockaddr *)&w->sun,
+	    sizeof(w->sun), link_heard, &h));
+	assert_int_equal(f->gw.refused, 3);
+	assert_int_equal(conn_count(&f->gw, CONN_NKINDS), 2);
+
+	(void)query_new(f, w, 10000, &h);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMDC), 1);
+	assert_int_equal(f->gw.nconns, 2);
+
+	conn_close(&t->c, RC_OK, "room");
+	assert_int_equal(f->gw.nconns, 1);
+	t = tunnel_new(&f->gw, 0);
+	assert_non_null(t);
+	assert_int_equal(f->gw.nconns, 2);
+	assert_int_equal(h.calls, 0);
+	conn_close_all(&f->gw, CONN_NKINDS, RC_SHUTDOWN, "test over");
+	assert_int_equal(f->gw.nconns, 0);
+	world_free(w);
+}
+
+/* conn_fail records a code and reason that conn_close_failed uses;
+ * without one the close is internal. */
+static void
+test_fail_then_close(void **state)
+{
+	struct fx *f = *state;
+	struct tunnel *t = tunnel_new(&f->gw, 1);
+	char line[1024], v[128];
+
+	assert_int_equal(conn_fail(&t->c, RC_NO_SUCH_NODE, "no node %s",
+	    "x1"), -1);
+	conn_close_failed(&t->c);
+	fx_expect_close(f, "refused", "no_such_node", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)),
+	    "no node x1");
+
+	t = tunnel_new(&f->gw, 1);
+	conn_close_failed(&t->c);
+	fx_expect_close(f, "error", "internal", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)), "error");
+}
+
+/* conn_close_all by kind closes that kind only; a tunnel's close closes
+ * the query and link it waits on; a link's pending request fails. */
+static void
+test_close_all(void **state)
+{
+	struct fx *f = *state;
+	struct world *w = world_new(f);
+	struct heard hq = { 0 }, hl = { 0 }, ht = { 0 };
+	char line[1024];
+
+	struct tunnel *t = tunnel_new(&f->gw, 0);
+	assert_non_null(t);
+	t->query = query_new(f, w, 10000, &hq);
+	struct tunnel *t2 = tunnel_new(&f->gw, 1);
+	assert_non_null(t2);
+	t2->link = link_new(w, &ht);
+	assert_non_null(epmd_new(f, w));
+	(void)link_new(w, &hl);
+	assert_int_equal(conn_count(&f->gw, CONN_NKINDS), 6);
+
+	conn_close_all(&f->gw, CONN_KIND_EPMD, RC_SHUTDOWN, "epmd off");
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMD), 0);
+	assert_int_equal(conn_count(&f->gw, CONN_NKINDS), 5);
+
+	/* Two tunnels: their query and link go with them, unannounced. */
+	conn_close_all(&f->gw, CONN_KIND_TUNNEL, RC_SHUTDOWN, "stopping");
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 0);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMDC), 0);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 1);
+	assert_int_equal(hq.calls, 0);
+	assert_int_equal(ht.calls, 0);
+	fx_audit_next(f, line, sizeof(line));	/* the newer one first */
+	assert_non_null(strstr(line, "conn=3 dir=out "));
+	assert_non_null(strstr(line, " code=shutdown "));
+	fx_audit(f, line, sizeof(line));
+	assert_non_null(strstr(line, "conn=1 dir=in "));
+	assert_non_null(strstr(line, " code=shutdown "));
+
+	/* The remaining link's requester hears why. */
+	conn_close_all(&f->gw, CONN_NKINDS, RC_SHUTDOWN, "stopping");
+	assert_null(f->gw.conns);
+	assert_int_equal(f->gw.nconns, 0);
+	assert_int_equal(hl.calls, 1);
+	assert_int_equal(hl.status, -1);
+	assert_string_equal(hl.reason, "stopping");
+	world_free(w);
+}
+
+/* Each kind ends through its own path: the EPMD client hangs up, the
+ * query and the link time out, a tunnel closes while waiting on a link. */
+static void
+test_each_kind_own_close(void **state)
+{
+	struct fx *f = *state;
+	struct world *w = world_new(f);
+	struct heard hq = { 0 }, hl = { 0 }, ht = { 0 };
+	char line[1024];
+
+	f->cfg.connect_timeout_ms = 30;
+	f->cfg.tls_timeout_ms = 20;
+	assert_non_null(epmd_new(f, w));
+	close(w->epmd_fds[--w->nepmd]);
+	fx_pump(f);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMD), 0);
+
+	(void)query_new(f, w, 30, &hq);
+	(void)link_new(w, &hl);
+	struct tunnel *t = tunnel_new(&f->gw, 1);
+	assert_non_null(t);
+	t->link = link_new(w, &ht);
+	conn_close(&t->c, RC_ROUTE_REFUSED, "refused by test");
+	fx_audit(f, line, sizeof(line));
+	assert_non_null(strstr(line, " code=route_refused "));
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 1);
+
+	/* Runs the loop until the query and the link have timed out. */
+	struct event *guard = evtimer_new(f->base, fx_guard_cb, NULL);
+	struct timeval tv = clock_tv(3000);
+	uint64_t t0 = clock_ms();
+	assert_int_equal(evtimer_add(guard, &tv), 0);
+	while (f->gw.conns != NULL && clock_ms() - t0 < 3000)
+		(void)event_base_loop(f->base, EVLOOP_ONCE);
+	event_free(guard);
+	assert_null(f->gw.conns);
+	assert_int_equal(hq.calls, 1);
+	assert_string_equal(hq.reason, "EPMD timeout");
+	assert_int_equal(hq.port, 0);
+	assert_int_equal(hl.calls, 1);
+	assert_int_equal(hl.status, -1);
+	assert_string_equal(hl.reason, "connect/TLS timeout");
+	assert_int_equal(ht.calls, 0);
+	assert_int_equal(f->gw.nconns, 0);
+	world_free(w);
+}
+
+/* Conns first (links hold connections to the world's listener). */
+static int
+teardown(void **state)
+{
+	int rc = fx_teardown(state);
+
+	if (the_world != NULL)
+		world_free(the_world);
+	return rc;
+}
+
+#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_ids_and_list),
+		T(test_state_timers),
+		T(test_max_connections),
+		T(test_fail_then_close),
+		T(test_close_all),
+		T(test_each_kind_own_close),
+	};
+
+	return cmocka_run_group_tests(tests, fx_pki_setup, fx_pki_teardown);
+}

@@ -302,7 +302,9 @@ requests_step(struct tunnel *t)
 		return -1;
 	if (t->close_after_flush)
 		return t->up.len == 0 ? -1 : 0;	/* reply sent: close */
-	return half_want(&t->c.h, 1, t->up.len > 0) == -1 ?
+	/* While a bastion lookup waits, requests are not read: asking for
+	 * readability then would wake us at once, again and again. */
+	return half_want(&t->c.h, !t->waiting, t->up.len > 0) == -1 ?
 	    conn_fail(&t->c, RC_INTERNAL, "event setup failed") : 0;
 }
 

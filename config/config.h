@@ -170,6 +170,15 @@ int config_load(const char *path, struct config **out, char *err,
 /* Frees everything; NULL is a no-op. */
 void config_free(struct config *cfg);
 
+/*
+ * Returns 1 when no cookie covers peer I's nodes — neither [gateway] nor
+ * [peer] cookie_file — so the edge cannot check their cookie digests, and
+ * writes a one-line warning saying so (and naming the local nodes a
+ * [node] cookie_file still covers) into MSG; else returns 0.
+ */
+int config_cookie_gap(const struct config *cfg, size_t i, char *msg,
+    size_t len);
+
 /* Returns the peer whose alias address is ADDR (network order) or NULL. */
 const struct config_peer *config_peer_by_alias(const struct config *cfg,
     struct in_addr addr);

@@ -191,6 +191,30 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
+int
+config_cookie_gap(const struct config *cfg, size_t i, char *msg, size_t len)
+{
+	const struct config_peer *p = &cfg->peers[i];
+	size_t off = 0, nodes = 0;
+	int n;
+
+	if (cfg->cookie_file != NULL || p->cookie_file != NULL)
+		return 0;
+	n = snprintf(msg, len, "peer %s has no cookie (cookie_file in "
+	    "[gateway] or [peer %s]): the edge cannot check the cookie "
+	    "digests of connections with its nodes", p->name, p->name);
+	off = n > 0 && (size_t)n < len ? (size_t)n : len;
+	for (size_t k = 0; k < cfg->nnodes && off < len; k++) {
+		if (cfg->nodes[k].cookie_file == NULL)
+			continue;
+		n = snprintf(msg + off, len - off, "%s%s", nodes++ ? ", " :
+		    " except those of local nodes with a [node] cookie_file: ",
+		    cfg->nodes[k].name);
+		off = n > 0 && off + (size_t)n < len ? off + (size_t)n : len;
+	}
+	return 1;
+}
+
 const struct config_peer *
 config_peer_by_alias(const struct config *cfg, struct in_addr addr)
 {

@@ -82,9 +82,11 @@ for f in ca hostA hostB; do
 		grep -v 'Alternative' | tr -s ' \n' ' ')"
 done
 
-say "A gateway on each host: its EPMD on 127.0.0.1:4369, mutual TLS on port 4370"
-gw_start hostA
-gw_start hostB
+say "A gateway on each host: its EPMD on 127.0.0.1:4369, mutual TLS on port 4370, cookies checked at the edge"
+# The cluster's cookie: both gateways check both digests of every
+# handshake at the edge, before a node sees a wrong one.
+gw_start hostA "cookie_file = $DG_COOKIE_FILE"
+gw_start hostB "cookie_file = $DG_COOKIE_FILE"
 echo "     hostA's configuration:"
 grep -v '^;' "$DG_LOGDIR/gw-hostA.ini" | grep . | sed 's/^/       /'
 echo "     hostA's nodes resolve hostB through this inetrc (distgate inetrc):"

@@ -180,18 +180,17 @@ gateway_start(struct gateway *gw, struct event_base *base,
 		    cfg->peers[i].name, cfg->peers[i].address,
 		    cfg->peers[i].identity, inet_ntoa(cfg->peers[i].alias));
 	}
-	if (cfg->cookie_file == NULL) {
-		size_t with = 0;
+	{
+		size_t gaps = 0;
+		char msg[512];
 		for (size_t i = 0; i < cfg->npeers; i++)
-			with += cfg->peers[i].cookie_file != NULL;
-		for (size_t i = 0; i < cfg->nnodes; i++)
-			with += cfg->nodes[i].cookie_file != NULL;
-		if (with == 0)
-			log_info("no cookie configured: connections are "
-			    "checked by certificate, identity and node name, "
-			    "not by cookie digest");
-	} else
-		log_info("cookie digests are checked at the edge");
+			if (config_cookie_gap(cfg, i, msg, sizeof(msg))) {
+				log_warnx("%s", msg);
+				gaps++;
+			}
+		if (gaps == 0)
+			log_info("cookie digests are checked at the edge");
+	}
 	return 0;
 }
 

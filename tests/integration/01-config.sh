@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Goal of this test: `distgate -t` accepts a good configuration and rejects
+# Goal of this test: `distgate -t` accepts a good configuration (and warns
+# when a peer has no cookie, so the edge cannot check digests) and rejects
 # bad ones with exit 1 and a "FILE:LINE: KEY: reason" message that names the
 # offending line (unknown key, bad port, private key readable by others,
 # idle_timeout below net_ticktime, bad log level, bad peer port); `distgate
@@ -15,6 +16,11 @@ good=$(gw_config hostA)
 step "a good file"
 out=$(timeout 10 "$DG_BIN" -c "$good" -t 2>&1) || fail "-t on a good file exited $?: $out"
 expect_match "$out" '^configuration OK$' "-t says configuration OK"
+expect_match "$out" '^warning: peer hostB has no cookie .*cannot check the cookie digests' \
+    "-t warns that the edge cannot check cookies for hostB (no cookie_file)"
+with_cookie=$(gw_config hostA "cookie_file = $DG_COOKIE_FILE")
+out=$(timeout 10 "$DG_BIN" -c "$with_cookie" -t 2>&1) || fail "-t with a cookie exited $?: $out"
+expect_eq "$out" "configuration OK" "-t with cookie_file: no warning"
 
 # bad NAME KEY EDIT...: copy the good file with sed EDITs applied, check
 # that -t exits 1 naming KEY on the line where KEY (or its new line) is.

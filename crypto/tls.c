@@ -401,6 +401,13 @@ tls_verify_failure(SSL *ssl)
 	return v == X509_V_OK ? NULL : X509_verify_cert_error_string(v);
 }
 
+int
+tls_error_no_cert(unsigned long e)
+{
+	return e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE;
+}
+
 /* An empty queue logs nothing and returns 0. */
 int
 tls_log_errors(unsigned long long id, const char *context)

@@ -66,6 +66,10 @@ int tls_peer_verify(SSL *ssl, char *why, size_t len);
  * when the chain did not fail verification. */
 const char *tls_verify_failure(SSL *ssl);
 
+/* Returns 1 if E (an OpenSSL error code) says the peer sent no
+ * certificate where one was required. */
+int tls_error_no_cert(unsigned long e);
+
 /*
  * Drains OpenSSL's error queue into one log line at warn level:
  * "conn=ID CONTEXT: reason; reason".  ID 0 omits the conn field.

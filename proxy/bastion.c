@@ -42,9 +42,14 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 		if (status == GW_OK && gw_decode_reply(msg, &r, &why) == 0)
 			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
 			    sizeof(out), r.high, r.low, r.node_type));
-		else
+		else {
+			tunnel_audit_request(t, "resolve", t->target,
+			    status == -1 ? RC_LINK_FAILED : RC_NO_SUCH_NODE,
+			    status == -1 ? (reason ? reason : "link failed") :
+			    "no such node inside");
 			(void)tunnel_refuse(t, GW_RESOLVE_REPLY,
 			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		}
 		resume(t);
 		return;
 	}
@@ -88,9 +93,14 @@ on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
 		if (port != 0)
 			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
 			    sizeof(out), high, low, type));
-		else
+		else {
+			tunnel_audit_request(t, "resolve", t->target,
+			    reason == NULL || strcmp(reason, "not found") == 0 ?
+			    RC_NO_SUCH_NODE : RC_UNREACHABLE,
+			    reason ? reason : "no such node inside");
 			(void)tunnel_refuse(t, GW_RESOLVE_REPLY,
 			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		}
 		resume(t);
 		return;
 	}
@@ -130,18 +140,18 @@ int
 bastion_request(struct tunnel *t, uint8_t type, const char *full)
 {
 	const struct config *cfg = t->c.gw->cfg;
-	const struct config_peer *src = &cfg->peers[t->peer_idx];
 	char alive[GWPROTO_MAX_NAME + 1];
 	const char *host = policy_split_name(full, alive, sizeof(alive));
 	long target = host ? policy_reach(cfg, (size_t)t->peer_idx, host) : -1;
 
-	if (type == GW_ROUTE)
-		snprintf(t->target, sizeof(t->target), "%.*s",
-		    (int)sizeof(t->target) - 1, full);
+	snprintf(t->target, sizeof(t->target), "%.*s",
+	    (int)sizeof(t->target) - 1, full);
 	if (target < 0) {
-		log_info("conn=%llu %s %s refused: no route to that host for "
-		    "peer %s (node_not_exposed)", (unsigned long long)t->c.id,
-		    type == GW_ROUTE ? "route" : "resolve", full, src->name);
+		/* A ROUTE ends with its audit line; a RESOLVE gets its own. */
+		if (type == GW_RESOLVE)
+			tunnel_audit_request(t, "resolve", full,
+			    RC_NODE_NOT_EXPOSED, "no route to that host for "
+			    "this peer");
 		return tunnel_refuse(t, type | 0x80, type == GW_ROUTE ?
 		    GW_NOT_ALLOWED : GW_NO_SUCH_NODE, "no route to that host "
 		    "for this peer", type == GW_ROUTE, RC_NODE_NOT_EXPOSED);

@@ -177,6 +177,16 @@ flush_out(struct epmd_conn *e)
 }
 
 void
+epmd_audit_lookup(const struct epmd_conn *e, const char *peer,
+    enum reason code, const char *why)
+{
+	gateway_audit(e->c.gw, 0, "audit epmd=%llu dir=out peer=%s node=%s "
+	    "verdict=%s code=%s reason=\"%s\"", (unsigned long long)e->c.id,
+	    peer, e->name[0] ? e->name : "-", reason_verdict(code),
+	    reason_code(code), why);
+}
+
+void
 epmd_wait(struct epmd_conn *e)
 {
 	conn_set_state(&e->c, E_WAIT);

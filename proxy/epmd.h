@@ -81,6 +81,11 @@ void epmd_put_names_header(struct epmd_conn *e, uint16_t port);
  * and DUMP are refused (closed, logged). */
 void epmd_refuse(struct epmd_conn *e, const struct epmd_req *req);
 
+/* Writes the audit line of a lookup of E's node (e->name) through peer
+ * PEER that failed with CODE and WHY. */
+void epmd_audit_lookup(const struct epmd_conn *e, const char *peer,
+    enum reason code, const char *why);
+
 /* Enters E_WAIT: the reply comes later (the timer keeps running). */
 void epmd_wait(struct epmd_conn *e);
 

@@ -99,14 +99,26 @@ release(struct conn *c, enum reason code, const char *why)
 {
 	struct gwlink *l = (struct gwlink *)c;
 	gwlink_cb *cb = l->cb;
+	char desc[320];
 
+	c->code = code;		/* for gwlink_code() in the callback */
 	if (code == RC_OK || code == RC_SHUTDOWN)
 		log_debug("link=%llu peer=%s closed: %s",
 		    (unsigned long long)c->id, l->p->cfg->name, why);
-	else
+	else if (cb != NULL)
 		log_warnx("link=%llu peer=%s addr=%s closed: %s",
 		    (unsigned long long)c->id, l->p->cfg->name,
 		    l->p->cfg->address, why);
+	else {
+		/* No requester to carry it: the link's own audit line. */
+		ident_describe(c->h.ssl ? SSL_get0_peer_certificate(c->h.ssl) :
+		    NULL, desc, sizeof(desc));
+		gateway_audit(c->gw, 0, "audit link=%llu dir=out peer=%s "
+		    "addr=%s %s verdict=%s code=%s reason=\"%s\"",
+		    (unsigned long long)c->id, l->p->cfg->name,
+		    l->p->cfg->address, desc, reason_verdict(code),
+		    reason_code(code), why);
+	}
 	if (c->state == LINK_IDLE)
 		peer_forget_idle(l->p, l);
 	if (l->p->warming == l)
@@ -233,7 +245,8 @@ gwlink_request(struct peer *p, uint8_t type, const char *name, gwlink_cb *cb,
 	return l;
 }
 
-/* TLS is up: the peer's certificate must carry the [peer]'s identity. */
+/* TLS is up: the peer's certificate must carry the [peer]'s identity.
+ * Returns RC_OK or the refusal's code with WHY. */
 static int
 check_server(struct gwlink *l, char *why, size_t len)
 {
@@ -243,17 +256,17 @@ check_server(struct gwlink *l, char *why, size_t len)
 	switch (tls_peer_verify(l->c.h.ssl, why, len)) {
 	case TLS_PEER_NO_CERT:
 		snprintf(why, len, "peer sent no certificate");
-		return -1;
+		return RC_BAD_CERTIFICATE;
 	case TLS_PEER_BAD:
-		return -1;
+		return RC_BAD_CERTIFICATE;
 	}
 	if (!ident_match(cert, l->p->cfg->identity)) {
 		snprintf(why, len, "peer certificate lacks identity %s: %s",
 		    l->p->cfg->identity, ident_describe(cert, desc,
 		    sizeof(desc)));
-		return -1;
+		return RC_IDENTITY_NOT_ALLOWED;
 	}
-	return 0;
+	return RC_OK;
 }
 
 static int
@@ -408,13 +421,17 @@ link_io(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		if (r == HALF_ERR) {
-			snprintf(why, sizeof(why), "TLS handshake failed: %s",
-			    l->c.h.err);
-			conn_close(&l->c, RC_LINK_FAILED, why);
+			const char *v = tls_verify_failure(l->c.h.ssl);
+			snprintf(why, sizeof(why), "TLS handshake failed: %s%s%s",
+			    l->c.h.err, v ? ": certificate verify failed: " : "",
+			    v ? v : "");
+			conn_close(&l->c, v != NULL ||
+			    tls_error_no_cert(l->c.h.sslerr) ?
+			    RC_BAD_CERTIFICATE : RC_TLS_FAILED, why);
 			return;
 		}
-		if (check_server(l, why, sizeof(why)) == -1) {
-			conn_close(&l->c, RC_LINK_FAILED, why);
+		if ((r = check_server(l, why, sizeof(why))) != RC_OK) {
+			conn_close(&l->c, (enum reason)r, why);
 			return;
 		}
 		log_debug("link=%llu peer=%s TLS %s %s%s",
@@ -446,6 +463,12 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		    "unexpected bytes on idle link");
 		return;
 	}
+}
+
+enum reason
+gwlink_code(const struct gwlink *l)
+{
+	return l->c.code;
 }
 
 int

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "proxy/wire/reason.h"
+
 struct gw_msg;
 struct gwlink;
 struct half;
@@ -60,6 +62,10 @@ struct gwlink *gwlink_direct(struct peer *p, const struct sockaddr *sa,
  * up, so the next lookup or route skips the TCP and TLS handshakes.
  */
 void gwlink_warm(struct peer *p);
+
+/* Inside a callback with status -1: the code the link failed with
+ * (bad_certificate, identity_not_allowed, tls_failed, timeout, ...). */
+enum reason gwlink_code(const struct gwlink *link);
 
 /* The requester is gone: CB will not fire; the link is closed. */
 void gwlink_cancel(struct gwlink *link);

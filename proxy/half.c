@@ -38,6 +38,7 @@ ssl_fail(struct half *h, int ret, int code)
 {
 	unsigned long e = ERR_get_error();
 
+	h->sslerr = e;
 	if (e != 0) {
 		ERR_error_string_n(e, h->errbuf, sizeof(h->errbuf));
 		h->err = h->errbuf;

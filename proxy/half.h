@@ -35,6 +35,7 @@ struct half {
 	unsigned rd_ready:1;	/* may be readable: read until it would block */
 	unsigned gathered:1;	/* half_gather() done */
 	const char *err;	/* static reason after HALF_ERR */
+	unsigned long sslerr;	/* OpenSSL's error code after HALF_ERR, or 0 */
 	char errbuf[120];	/* OpenSSL's reason, when there is one */
 };
 

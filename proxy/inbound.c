@@ -216,14 +216,22 @@ handle_request(struct tunnel *t, const struct gw_msg *m)
 			return bastion_request(t, m->type, name);
 		if (m->type == GW_ROUTE)
 			return start_route(t, name);
-		node = exposed(t, name) ? registry_find(t->c.gw->reg, name) :
-		    NULL;
-		log_debug("conn=%llu resolve %s: %s",
-		    (unsigned long long)t->c.id, name,
-		    node ? "found" : "no such node");
-		if (node == NULL)
+		if (!exposed(t, name)) {
+			/* Answered as "no such node": what is not exposed
+			 * does not exist for this peer. */
+			tunnel_audit_request(t, "resolve", name,
+			    RC_NODE_NOT_EXPOSED, "node not exposed to this peer");
 			return tunnel_refuse(t, GW_RESOLVE_REPLY,
 			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		}
+		if ((node = registry_find(t->c.gw->reg, name)) == NULL) {
+			tunnel_audit_request(t, "resolve", name, RC_NO_SUCH_NODE,
+			    "no such node");
+			return tunnel_refuse(t, GW_RESOLVE_REPLY,
+			    GW_NO_SUCH_NODE, "no such node", 0, RC_NO_SUCH_NODE);
+		}
+		log_debug("conn=%llu resolve %s: found",
+		    (unsigned long long)t->c.id, name);
 		return tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
 		    sizeof(out), node->high, node->low, node->node_type));
 	default:
@@ -350,6 +358,9 @@ inbound_step(struct tunnel *t)
 			if ((v = tls_verify_failure(t->c.h.ssl)) != NULL)
 				return conn_fail(&t->c, RC_BAD_CERTIFICATE,
 				    "certificate verify failed: %s", v);
+			if (tls_error_no_cert(t->c.h.sslerr))
+				return conn_fail(&t->c, RC_BAD_CERTIFICATE,
+				    "no client certificate");
 			return conn_fail(&t->c, RC_TLS_FAILED,
 			    "TLS handshake failed: %s", t->c.h.err);
 		}

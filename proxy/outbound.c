@@ -34,6 +34,15 @@ alias_sockaddr(const struct peer *p, uint16_t port, struct sockaddr_in *sin)
 
 /* ---- step 3: the node dials the alias port; route, then splice ---- */
 
+/* The code a failed link reports to its requester. */
+static enum reason
+link_code(const struct gwlink *link)
+{
+	enum reason code = gwlink_code(link);
+
+	return code == RC_OK || code == RC_SHUTDOWN ? RC_LINK_FAILED : code;
+}
+
 /* ROUTE answered: on success the link becomes the tunnel's TLS half. */
 static void
 route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
@@ -48,8 +57,9 @@ route_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 		snprintf(why, sizeof(why), "route refused: %s%s%s",
 		    status == -1 ? "link failed" : gw_status_name(status),
 		    reason && *reason ? ": " : "", reason ? reason : "");
-		conn_close(&t->c, status == -1 ? RC_LINK_FAILED :
-		    RC_ROUTE_REFUSED, why);
+		/* A link that failed says how (bad_certificate, ...). */
+		conn_close(&t->c, status != -1 ? RC_ROUTE_REFUSED :
+		    link_code(link), why);
 		return;
 	}
 	if (tunnel_adopt(t, link, 1) == -1) {
@@ -186,10 +196,13 @@ alias_reply(struct gwlink *link, int status, const struct gw_msg *msg,
 			return;
 		}
 	}
-	log_info("epmd=%llu peer=%s node=%s not found: %s",
-	    (unsigned long long)e->c.id, p->cfg->name, e->name,
+	epmd_audit_lookup(e, p->cfg->name, status == -1 ? link_code(link) :
+	    status == GW_OK ? RC_INTERNAL :
+	    status == GW_NO_SUCH_NODE ? RC_NO_SUCH_NODE :
+	    status == GW_NOT_ALLOWED ? RC_NODE_NOT_EXPOSED :
+	    status == GW_UNREACHABLE ? RC_UNREACHABLE : RC_ROUTE_REFUSED,
 	    status == -1 ? (reason ? reason : "link failed") :
-	    gw_status_name(status));
+	    reason && *reason ? reason : gw_status_name(status));
 	(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
 	epmd_finish(e);
 }
@@ -223,9 +236,9 @@ native_reply(void *arg, uint16_t rport, uint8_t type, uint16_t high,
 		(void)epmd_put(e, out, epmd_port2_reply(out, sizeof(out), port,
 		    type, 0, high, low, e->name, NULL, 0));
 	else {
-		log_info("epmd=%llu peer=%s node=%s not found: %s",
-		    (unsigned long long)e->c.id, p->cfg->name, e->name,
-		    reason ? reason : "no port");
+		epmd_audit_lookup(e, p->cfg->name, reason == NULL ||
+		    strcmp(reason, "not found") == 0 ? RC_NO_SUCH_NODE :
+		    RC_UNREACHABLE, reason ? reason : "no port");
 		(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
 	}
 	epmd_finish(e);
@@ -262,8 +275,11 @@ ask_peer(struct epmd_conn *e, uint8_t type, const char *name)
 	}
 	if (type == GW_NAMES)
 		epmd_put_names_header(e, e->c.gw->cfg->epmd_port);
-	else
+	else {
+		epmd_audit_lookup(e, pc->name, pc->kind == PEER_KIND_NATIVE ?
+		    RC_UNREACHABLE : RC_LINK_FAILED, "no link to the peer");
 		(void)epmd_put(e, out, epmd_port2_notfound(out, sizeof(out)));
+	}
 	epmd_finish(e);
 }
 

@@ -276,6 +276,19 @@ tunnel_queue(struct tunnel *t, int up, const void *buf, size_t len)
 	return 0;
 }
 
+void
+tunnel_audit_request(struct tunnel *t, const char *req, const char *node,
+    enum reason code, const char *why)
+{
+	struct gateway *gw = t->c.gw;
+
+	gateway_audit(gw, 0, "audit conn=%llu dir=in peer=%s addr=%s req=%s "
+	    "node=%s verdict=%s code=%s reason=\"%s\"",
+	    (unsigned long long)t->c.id, t->peer_idx >= 0 ?
+	    gw->cfg->peers[t->peer_idx].name : "-", t->raddr, req, node,
+	    reason_verdict(code), reason_code(code), why);
+}
+
 int
 tunnel_adopt(struct tunnel *t, struct gwlink *link, int remote)
 {

@@ -120,6 +120,13 @@ int tunnel_reserve(struct tunnel *t, struct dir *d, size_t need);
 int tunnel_queue(struct tunnel *t, int up, const void *buf, size_t len);
 
 /*
+ * Writes the audit line of a request refused on T while T goes on (a
+ * lookup link): request REQ ("resolve") for NODE, CODE and WHY.
+ */
+void tunnel_audit_request(struct tunnel *t, const char *req,
+    const char *node, enum reason code, const char *why);
+
+/*
  * Takes the TLS socket of LINK (a ROUTE answered OK, or a direct link up)
  * as T's remote half (REMOTE 1: bytes read past the reply become the
  * first handshake bytes from the remote) or as its local half (a

@@ -57,8 +57,8 @@ static const struct reason_info table[RC_NREASONS] = {
 	    "outbound: the peer gateway refused the route (its reason "
 	    "follows)" },
 	[RC_LINK_FAILED] = { "link_failed", ERR, 0,
-	    "outbound: the peer gateway could not be reached or its TLS "
-	    "failed" },
+	    "outbound: the peer gateway could not be reached, or its link "
+	    "broke or answered what it should not" },
 	[RC_INTERNAL] = { "internal", ERR, 0,
 	    "out of memory or an event-loop failure" },
 };

@@ -6,6 +6,7 @@
 # A dials C, and logs a certificate-verification reason.  Then hostC
 # presents a certificate from the right CA that names hostZ.test instead of
 # the configured identity hostC.test: refused both ways with a log line.
+# A TLS client with no certificate is audited bad_certificate.
 # Nodes on hostC never reach a1; a1 <-> b1 stays up throughout.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -52,6 +53,12 @@ gw_stop hostC || true
 gw_start --cert hostZ hostC
 wait_for 10 node_registered hostC c1 || fail "c1 did not re-register on hostC"
 refused_both_ways "identity mismatch" "$IDENTITY"
+
+step "a client that sends no certificate"
+mark=$(log_mark hostA)
+r=$(in_ns hostC timeout 5 openssl s_client -connect "$(host_ip hostA):$DG_TLS_PORT" \
+    -CAfile "$DG_PKI/ca.crt" </dev/null 2>&1 || true)
+expect_log --since "$mark" hostA "audit .*dir=in .*verdict=refused code=bad_certificate reason=\"no client certificate\""
 
 step "a1 <-> b1 after all that"
 link_intact hostA "$A" "$B"

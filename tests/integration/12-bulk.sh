@@ -13,39 +13,11 @@ DG_NAMES=name
 A=a1@hostA.test
 B=b1@hostB.test
 
-# sink: collects N binaries, answers with the MD5 of their concatenation.
-SINK='
-Sink = spawn(fun() -> register(sink, self()), (fun Loop() ->
-	receive {start, From, N} ->
-		Ctx = lists:foldl(fun(_, C) -> receive {chunk, Bin} ->
-			erlang:md5_update(C, Bin) end end, erlang:md5_init(), lists:seq(1, N)),
-		From ! {md5, erlang:md5_final(Ctx)}, Loop();
-	{seq, From, N} ->
-		Ok = lists:all(fun(I) -> receive {n, J} -> I =:= J end end, lists:seq(1, N)),
-		From ! {seq_ok, Ok}, Loop()
-	end end)() end),
-true = is_pid(Sink)'
-
 ns_setup 2
 gw_start hostA
 gw_start hostB
-node_start hostB b1 erl name "$SINK"
-node_start hostA a1 erl name "$SINK"
-
-# send_stream FROM_HOST FROM TO COUNT SIZE: stream COUNT random binaries of
-# SIZE bytes to TO's sink; prints true when both MD5s agree.
-send_stream() {
-	node_rpc "$1" "$2" "
-		To = {sink, '$3'},
-		Me = self(),
-		To ! {start, Me, $4},
-		Ctx = lists:foldl(fun(I, C) ->
-			Bin = crypto:strong_rand_bytes($5),
-			To ! {chunk, Bin}, _ = I,
-			erlang:md5_update(C, Bin) end, erlang:md5_init(), lists:seq(1, $4)),
-		Mine = erlang:md5_final(Ctx),
-		receive {md5, Theirs} -> Theirs =:= Mine after 60000 -> timeout end" --timeout 90
-}
+node_start hostB b1 erl name "$BULK_SINK"
+node_start hostA a1 erl name "$BULK_SINK"
 
 step "connect"
 r=$(node_rpc hostA "$A" "net_kernel:connect_node('$B')") || fail "rpc to a1"

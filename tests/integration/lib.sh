@@ -44,6 +44,7 @@
 #                   wire_eval, wire_rpc, dist_optfile (native TLS)
 #   lib/raw.sh      raw bytes: raw_send, tcp_connects, tls_request,
 #                   gw_req_hex, epmd_* requests, capture_start/_stop
+#   lib/bulk.sh     BULK_SINK and send_stream: checksummed streams
 set -Eeuo pipefail
 [ "${DG_VERBOSE:-0}" = 1 ] && set -x
 
@@ -70,3 +71,5 @@ source "$DG_ROOT/tests/integration/lib/nodes.sh"
 source "$DG_ROOT/tests/integration/lib/wire.sh"
 # shellcheck source=lib/raw.sh
 source "$DG_ROOT/tests/integration/lib/raw.sh"
+# shellcheck source=lib/bulk.sh
+source "$DG_ROOT/tests/integration/lib/bulk.sh"

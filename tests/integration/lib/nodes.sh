@@ -130,7 +130,8 @@ R = try
 	case Target of
 	false -> {value, V, _} = erl_eval:exprs(Es, []), V;
 	_ -> T = list_to_atom(Target),
-	     case rpc:call(T, erl_eval, exprs, [Es, []], 30000) of
+	     Ms = list_to_integer(os:getenv("DG_RPC_MS", "30000")),
+	     case rpc:call(T, erl_eval, exprs, [Es, []], Ms) of
 	     {value, V, _} -> V;
 	     Bad -> {dg_rpc_failed, T, Bad}
 	     end
@@ -157,7 +158,7 @@ eval_run() {
 	shift 7
 	local argv=("$@")
 	# env -i is argv[1]; add our variables right after it.
-	argv=("${argv[@]:0:2}" "DG_CODE=$code" "${argv[@]:2}")
+	argv=("${argv[@]:0:2}" "DG_CODE=$code" "DG_RPC_MS=$((secs * 1000 - 1000))" "${argv[@]:2}")
 	[ -n "$target" ] && argv=("${argv[@]:0:2}" "DG_TARGET=$target" "${argv[@]:2}")
 	# --foreground: stay in our process group, so that a TERM to the
 	# group (run.sh's timeout, ^C) reaches the node at once.
@@ -202,11 +203,14 @@ node_eval() {
 	eval_run node_eval "$h" "$n" "$secs" "$log" "$code" "$target" "${argv[@]}"
 }
 
-# node_rpc HOST NODE CODE: evaluate Erlang CODE on the running NODE (on
-# HOST) from a hidden local control node; print the result.
+# node_rpc [--timeout SECS] HOST NODE CODE: evaluate Erlang CODE on the
+# running NODE (on HOST) from a hidden local control node, within SECS
+# (default 30); print the result.
 node_rpc() {
+	local t=()
+	[ "$1" = --timeout ] && { t=(--timeout "$2"); shift 2; }
 	DG_RPCS=$((${DG_RPCS:-0} + 1))
-	node_eval --hidden --target "$2" "$1" "ctl$DG_RPCS" "$3"
+	node_eval --hidden "${t[@]}" --target "$2" "$1" "ctl$DG_RPCS" "$3"
 }
 
 # watch_link HOST NODE PEER: on NODE (HOST), start a process that records

@@ -143,8 +143,8 @@ struct config {
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */
-	char *key;			/* PEM key; required; mode must deny
-					   group/other */
+	char *key;			/* PEM key; required; a secret file
+					   (crypto/secfile.h) */
 	char *ca;			/* PEM CA bundle; required */
 	char *crl;			/* optional PEM CRL file */
 	int min_version;		/* TLS1_2_VERSION or TLS1_3_VERSION;
@@ -184,10 +184,13 @@ const struct config_peer *config_peer_by_alias(const struct config *cfg,
     struct in_addr addr);
 
 /*
- * Returns 0 if PATH is a regular file that group and other can neither
- * read nor write, -1 otherwise with a reason in err when err is not NULL
- * ("not a regular file", "readable by group/other", "writable by
- * group/other", or the strerror of stat()).
+ * Returns 0 if PATH passes the gateway's own check of secret files
+ * (crypto/secfile.h: opened with O_NOFOLLOW, then on the descriptor a
+ * regular file owned by root or the running user on which group and other
+ * have no permission), -1 otherwise with a reason in err when err is not
+ * NULL ("is a symbolic link", "not a regular file", "owned by uid N (must
+ * be root or the running user)", "readable by group/other", "writable by
+ * group/other", "executable by group/other", or the strerror of open()).
  */
 int config_check_secret_file(const char *path, char *err, size_t errlen);
 

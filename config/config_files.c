@@ -5,9 +5,9 @@
  */
 #include "config/config_int.h"
 #include "crypto/cookie.h"
+#include "crypto/secfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,19 +28,21 @@ config_set_file(const struct config_key *k, const struct config_setctx *ctx,
 		return 0;
 	if ((path = config_path_join(ctx->dir, v)) == NULL)
 		return config_why(why, whylen, "out of memory");
-	if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
+	if (k->flags & CONFIG_KEY_SECRET) {
+		/* Checked as the gateway opens them (crypto/secfile.h):
+		 * no stat() that would follow a symbolic link. */
+		if (((k->flags & CONFIG_KEY_COOKIE) ?
+		    config_check_cookie_file(path, reason, sizeof(reason)) :
+		    config_check_secret_file(path, reason,
+		    sizeof(reason))) == -1) {
+			config_why(why, whylen, "%s: %s", path, reason);
+			goto fail;
+		}
+	} else if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
 		config_why(why, whylen, "%s: %s", path, strerror(errno));
 		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode)) {
 		config_why(why, whylen, "%s: not a regular file", path);
-		goto fail;
-	}
-	if ((k->flags & CONFIG_KEY_SECRET) &&
-	    ((k->flags & CONFIG_KEY_COOKIE) ?
-	    config_check_cookie_file(path, reason, sizeof(reason)) :
-	    config_check_secret_file(path, reason, sizeof(reason))) == -1) {
-		config_why(why, whylen, "%s: %s", path, reason);
 		goto fail;
 	}
 	*(char **)config_key_field(k, ctx) = path;
@@ -110,16 +112,10 @@ config_path_join(const char *dir, const char *v)
 int
 config_check_secret_file(const char *path, char *err, size_t errlen)
 {
-	struct stat st;
+	char reason[128];
 
-	if (stat(path, &st) == -1)
-		return config_why(err, errlen, "%s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return config_why(err, errlen, "not a regular file");
-	if (st.st_mode & (S_IRGRP | S_IROTH))
-		return config_why(err, errlen, "readable by group/other");
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return config_why(err, errlen, "writable by group/other");
+	if (secfile_check(path, reason, sizeof(reason)) == -1)
+		return config_why(err, errlen, "%s", reason);
 	return 0;
 }
 
@@ -131,7 +127,7 @@ file_is_blank(const char *path)
 	ssize_t n;
 	int fd, blank = 1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if ((fd = secfile_open(path, NULL, 0)) == -1)
 		return 0;
 	while (blank && (n = read(fd, b, sizeof(b))) > 0)
 		for (ssize_t i = 0; i < n && blank; i++)

@@ -60,7 +60,8 @@ int config_load_buffer(const char *name, const char *text, size_t len,
  */
 #define CONFIG_KEY_REQUIRED	0x1	/* must appear in its section */
 #define CONFIG_KEY_EMPTY_OK	0x2	/* "key =" means unset */
-#define CONFIG_KEY_SECRET	0x4	/* file must deny group/other */
+#define CONFIG_KEY_SECRET	0x4	/* a secret file (crypto/secfile.h):
+					   config_check_secret_file() */
 #define CONFIG_KEY_COOKIE	0x8	/* file must hold a cookie (with
 					   SECRET: config_check_cookie_file) */
 #define CONFIG_KEY_VIA_FILLS	0x10	/* [peer] key that via fills in:

@@ -1,12 +1,11 @@
 /* cookie.c — see cookie.h. */
 #include "crypto/cookie.h"
+#include "crypto/secfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -36,24 +35,16 @@ cookie_new(const char *text, size_t len)
 struct cookie *
 cookie_load(const char *path, char *err, size_t errlen)
 {
-	char buf[1024];
-	struct stat st;
+	char buf[1024], why[128];
 	struct cookie *c = NULL;
 	size_t len = 0, blank = 1;
 	ssize_t n;
 	int fd;
 
-	/* O_NONBLOCK: a FIFO must not hang start-up; fstat refuses it. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* Opened once, checked on the descriptor (secfile.h), read from it. */
+	if ((fd = secfile_open(path, why, sizeof(why))) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(err, errlen, "%s: not a regular file that only its "
-		    "owner can read", path);
-		goto done;
 	}
 	while (len < sizeof(buf) && (n = read(fd, buf + len,
 	    sizeof(buf) - len)) != 0) {

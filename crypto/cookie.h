@@ -17,9 +17,11 @@ struct cookie;
 /*
  * Reads the cookie from PATH as OTP reads ~/.erlang.cookie: the file's
  * text without its trailing line ends (CR, LF); spaces are part of it.
- * The file must be a regular file that denies group/other (checked again
- * here) and hold 1..255 printable ASCII characters.  Returns a new
- * cookie, or NULL with a reason in ERR (which never contains the cookie).
+ * The file is opened once and checked on its descriptor as secfile.h
+ * says (no symbolic link, a regular file owned by root or the running
+ * user, denying group/other), and must hold 1..255 printable ASCII
+ * characters.  Returns a new cookie, or NULL with "PATH: reason" in ERR
+ * (which never contains the cookie).
  */
 struct cookie *cookie_load(const char *path, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "crypto/secfile.h"
 #include "proxy/util/log.h"
 
 #define TLS_GROUPS		"X25519:P-256"
@@ -200,6 +201,44 @@ fail:
 	return -1;
 }
 
+/*
+ * Loads the PEM private key at PATH into CTX: the file is opened once and
+ * checked on its descriptor (secfile.h), read into memory, parsed from
+ * there (with CTX's passphrase callback, as SSL_CTX_use_PrivateKey_file
+ * would) and the copy wiped.  Returns 0 or -1 with ERR set ("key PATH:
+ * reason").
+ */
+static int
+load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
+{
+	unsigned char *pem;
+	char why[128];
+	EVP_PKEY *pkey = NULL;
+	size_t len;
+	BIO *bio;
+	int rc = -1;
+
+	if ((pem = secfile_read(path, SECFILE_MAX, &len, why,
+	    sizeof(why))) == NULL) {
+		if (err != NULL && errlen > 0)
+			(void)snprintf(err, errlen, "key %s: %s", path, why);
+		return -1;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL) {
+		pkey = PEM_read_bio_PrivateKey(bio, NULL,
+		    SSL_CTX_get_default_passwd_cb(ctx),
+		    SSL_CTX_get_default_passwd_cb_userdata(ctx));
+		BIO_free(bio);
+	}
+	if (pkey != NULL && SSL_CTX_use_PrivateKey(ctx, pkey) == 1)
+		rc = 0;
+	else
+		set_err(err, errlen, "key", path);
+	EVP_PKEY_free(pkey);
+	secfile_free(pem, len);
+	return rc;
+}
+
 /* Loads certificate chain, key and CA into CTX.  Returns 0 or -1. */
 static int
 load_files(SSL_CTX *ctx, const struct tls_files *cfg, char *err, size_t errlen)
@@ -208,10 +247,8 @@ load_files(SSL_CTX *ctx, const struct tls_files *cfg, char *err, size_t errlen)
 		set_err(err, errlen, "cert", cfg->cert);
 		return -1;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) != 1) {
-		set_err(err, errlen, "key", cfg->key);
+	if (load_key(ctx, cfg->key, err, errlen) == -1)
 		return -1;
-	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		set_err(err, errlen, "key", cfg->key);
 		return -1;

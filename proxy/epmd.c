@@ -73,9 +73,16 @@ release(struct conn *c, enum reason code, const char *why)
 		    reason_code(code));
 		registry_remove(c->gw->reg, e->name);
 		public_node_down(c->gw->pub, e->name);
-	} else if (why != NULL)
-		log_warnx("epmd=%llu client=%s closed: %s",
+	} else if (why != NULL) {
+		char cls[64];
+
+		/* Anyone who reaches a public EPMD can make these lines:
+		 * rate-limited per verdict and code. */
+		snprintf(cls, sizeof(cls), "epmd %s %s",
+		    reason_verdict(code), reason_code(code));
+		log_limited(LOG_LVL_WARN, cls, "epmd=%llu client=%s closed: %s",
 		    (unsigned long long)c->id, e->addr, why);
+	}
 	if (e->link != NULL)
 		gwlink_cancel(e->link);
 	if (e->query != NULL)

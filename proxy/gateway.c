@@ -32,9 +32,10 @@ gateway_cookie_for(const struct gateway *gw, long peer_idx,
 }
 
 void
-gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
+gateway_audit(struct gateway *gw, int quiet, enum reason code,
+    const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], cls[64];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -42,8 +43,13 @@ gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
 	va_end(ap);
 	if (quiet)
 		log_debug("%s", line);
-	else
+	else if (reason_info(code)->verdict == VERDICT_OK)
 		log_info("%s", line);
+	else {
+		snprintf(cls, sizeof(cls), "audit %s %s",
+		    reason_verdict(code), reason_code(code));
+		log_limited(LOG_LVL_INFO, cls, "%s", line);
+	}
 	if (gw->audit != NULL && !quiet) {
 		fprintf(gw->audit, "%s\n", line);
 		fflush(gw->audit);

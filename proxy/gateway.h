@@ -17,6 +17,8 @@
 
 #include <openssl/ssl.h>
 
+#include "proxy/wire/reason.h"
+
 struct config;
 struct event_base;
 struct event;
@@ -73,10 +75,15 @@ void gateway_release(struct gateway *gw);
 const struct cookie *gateway_cookie_for(const struct gateway *gw,
     long peer_idx, const char *local_alive, const char *remote_alive);
 
-/* Writes one audit line: to the log (at debug level when QUIET, else
- * info) and, when audit_file is set, appended to it. */
-void gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/*
+ * Writes one audit line, for a connection closed with CODE: appended to
+ * audit_file when it is set (every line, unless QUIET), and to the log at
+ * debug level when QUIET, else at info.  In the log, lines whose verdict
+ * is not ok are rate-limited per verdict and code (class "audit refused
+ * tls_failed"; see log.h); the audit file is not.
+ */
+void gateway_audit(struct gateway *gw, int quiet, enum reason code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

@@ -16,6 +16,16 @@
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
 
+/* Every second: the summaries of rate-limited log lines (log.h). */
+static void
+on_log_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_rl_tick();
+}
+
 static void
 usage(FILE *f)
 {
@@ -45,6 +55,8 @@ main(int argc, char **argv)
 	int check = 0, debug = 0, ch, rc = 1;
 	struct config *cfg = NULL;
 	struct event_base *base = NULL;
+	struct event *tick = NULL;
+	struct timeval one = { 1, 0 };
 	struct gateway gw;
 	char err[1024];
 
@@ -99,6 +111,9 @@ main(int argc, char **argv)
 	    cfg->syslog);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	if ((tick = event_new(base, -1, EV_PERSIST, on_log_tick, NULL)) ==
+	    NULL || event_add(tick, &one) == -1)
+		fatalx("log timer setup failed");
 	if (gateway_start(&gw, base, cfg, err, sizeof(err)) == -1) {
 		log_error("start-up failed: %s", err);
 		goto done;
@@ -112,6 +127,9 @@ main(int argc, char **argv)
 	log_info("stopped");
 done:
 	gateway_stop(&gw);
+	/* What was suppressed since the last summary, and the counters. */
+	log_rl_flush();
+	event_free(tick);
 	event_base_free(base);
 	config_free(cfg);
 	return rc;

@@ -143,7 +143,7 @@ release(struct conn *c, enum reason code, const char *why)
 			copy_name(t->acceptor, t->hv->acceptor);
 	}
 	ident_describe(cert, desc, sizeof(desc));
-	gateway_audit(gw, t->quiet,
+	gateway_audit(gw, t->quiet, code,
 	    "audit conn=%llu dir=%s peer=%s addr=%s %s initiator=%s "
 	    "acceptor=%s hidden=%s verdict=%s code=%s reason=\"%s\" "
 	    "bytes_out=%llu bytes_in=%llu duration=%llu.%03llus",

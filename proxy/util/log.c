@@ -1,5 +1,7 @@
 /* log.c — see log.h. */
 #include "proxy/util/log.h"
+#include "proxy/util/clock.h"
+#include "proxy/util/ratelimit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,8 @@
 
 static enum log_level threshold = LOG_LVL_INFO;
 static int to_syslog;
+static struct ratelimit limits;
+static int limits_ready;
 
 void
 log_init(enum log_level level, int use_syslog)
@@ -62,6 +66,57 @@ vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 	    suffix ? suffix : "");
 }
 
+static void
+log_at(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static struct ratelimit *
+rl(void)
+{
+	if (!limits_ready) {
+		rl_init(&limits, LOG_RL_BURST, LOG_RL_WINDOW_MS);
+		limits_ready = 1;
+	}
+	return &limits;
+}
+
+static void
+summary(const struct rl_class *c, uint64_t n, void *arg)
+{
+	(void)arg;
+	log_at((enum log_level)c->tag, "ratelimit class=\"%s\": %llu similar "
+	    "suppressed; total=%llu passed=%llu suppressed=%llu", c->key,
+	    (unsigned long long)n, (unsigned long long)c->total,
+	    (unsigned long long)c->passed, (unsigned long long)c->suppressed);
+}
+
+/* vlog() for a line of class CLS: counted, written if let through, after
+ * the summary of what the class suppressed before. */
+static void
+vlog_limited(enum log_level level, const char *cls, const char *suffix,
+    const char *fmt, va_list ap)
+{
+	const struct rl_class *c;
+	uint64_t n;
+	int pass;
+
+	pass = rl_event(rl(), cls, (int)level, clock_ms(), &n, &c);
+	if (n > 0)
+		summary(c, n, NULL);
+	if (pass)
+		vlog(level, suffix, fmt, ap);
+}
+
 #define LOGFN(fn, lvl)                          \
 	void fn(const char *fmt, ...)           \
 	{                                       \
@@ -70,10 +125,19 @@ vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 		vlog(lvl, NULL, fmt, ap);       \
 		va_end(ap);                     \
 	}
-LOGFN(log_warnx, LOG_LVL_WARN)
 LOGFN(log_info, LOG_LVL_INFO)
 LOGFN(log_debug, LOG_LVL_DEBUG)
 LOGFN(log_error, LOG_LVL_ERROR)
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_limited(LOG_LVL_WARN, fmt, NULL, fmt, ap);
+	va_end(ap);
+}
 
 void
 log_warn(const char *fmt, ...)
@@ -82,8 +146,46 @@ log_warn(const char *fmt, ...)
 	const char *e = strerror(errno);
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_WARN, e, fmt, ap);
+	vlog_limited(LOG_LVL_WARN, fmt, e, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_limited(enum log_level level, const char *cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_limited(level, cls, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_rl_tick(void)
+{
+	(void)rl_flush(rl(), clock_ms(), 0, summary, NULL);
+}
+
+static void
+dump(const struct rl_class *c, void *arg)
+{
+	(void)arg;
+	log_at(LOG_LVL_DEBUG, "ratelimit class=\"%s\" total=%llu passed=%llu "
+	    "suppressed=%llu", c->key, (unsigned long long)c->total,
+	    (unsigned long long)c->passed, (unsigned long long)c->suppressed);
+}
+
+void
+log_rl_flush(void)
+{
+	(void)rl_flush(rl(), clock_ms(), 1, summary, NULL);
+	rl_foreach(rl(), dump, NULL);
+}
+
+void
+log_rl_foreach(void (*fn)(const struct rl_class *c, void *arg), void *arg)
+{
+	rl_foreach(rl(), fn, arg);
 }
 
 void

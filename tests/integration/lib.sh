@@ -17,6 +17,7 @@
 #   DG_PLAIN    1: epmd instead of distgate, nodes reachable on the wire
 #   DG_NODE_LOOPBACK  0: nodes listen on every address (default: loopback)
 #   DG_VERBOSE  1: trace every command (set -x)
+#   DG_LOG_LEVEL  the gateways' log_level (default: debug)
 #
 # Every started process is recorded by PID; the EXIT trap stops them (TERM,
 # then KILL after a bound), kills anything else still carrying our tag or

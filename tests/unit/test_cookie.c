@@ -360,6 +360,56 @@ test_load_not_a_plain_file(void **state)
 	assert_non_null(memchr(err, '\0', sizeof(err)));
 }
 
+/* PATH is refused with "PATH: WANT". */
+static void
+assert_refused_with(const char *path, const char *want)
+{
+	char err[512], full[512];
+
+	assert_refused(path, DISTINCT);
+	assert_null(cookie_load(path, err, sizeof(err)));
+	snprintf(full, sizeof(full), "%s: %s", path, want);
+	assert_string_equal(err, full);
+}
+
+/* The reasons of crypto/secfile.c, checked on the descriptor the cookie
+ * is read from: a link, the owner (as root: chown to uid 65534), the
+ * mode, not a regular file. */
+static void
+test_load_secret_checks(void **state)
+{
+	struct tmp *t = *state;
+	const char *target, *link, *p;
+
+	target = write_file(t, "target", DISTINCT "\n", sizeof(DISTINCT),
+	    0600);
+	link = tmp_path(t, "link");
+	assert_int_equal(symlink(target, link), 0);
+	assert_refused_with(link, "is a symbolic link");
+	assert_refused_with(write_file(t, "g", DISTINCT, sizeof(DISTINCT) - 1,
+	    0640), "readable by group/other");
+	assert_refused_with(write_file(t, "w", DISTINCT, sizeof(DISTINCT) - 1,
+	    0602), "writable by group/other");
+	assert_refused_with(t->dir, "not a regular file");
+	if (geteuid() != 0) {
+		/* (cmocka's skip() would count as a failure in run.sh) */
+		print_message("the wrong-owner case needs root: not run\n");
+		return;
+	}
+	p = write_file(t, "nobody", DISTINCT, sizeof(DISTINCT) - 1, 0400);
+	assert_int_equal(chown(p, 65534, (gid_t)-1), 0);
+	assert_refused_with(p, "owned by uid 65534 (must be root or the "
+	    "running user)");
+	assert_int_equal(chown(p, 0, 65534), 0);
+	{
+		char err[256];
+		struct cookie *c = cookie_load(p, err, sizeof(err));
+
+		assert_non_null(c);
+		cookie_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -378,6 +428,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_load_text_after_255,
 		    setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_load_not_a_plain_file,
+		    setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_load_secret_checks,
 		    setup_tmp, teardown_tmp),
 	};
 

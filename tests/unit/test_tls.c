@@ -792,6 +792,90 @@ test_bad_files(void **state)
 	expect_ctx_error(&cfg, "ca: not set", NULL);
 }
 
+/* Copies the file SRC to DST (new) with MODE. */
+static void
+copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char buf[8192];
+	ssize_t n;
+	int in, out;
+
+	assert_true((in = open(src, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_true((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	assert_int_equal(fchmod(out, mode), 0);
+	assert_int_equal(close(out), 0);
+	assert_int_equal(close(in), 0);
+}
+
+/*
+ * The key is opened once with O_NOFOLLOW and checked on its descriptor
+ * (crypto/secfile.c): a symbolic link, a key group/other can read, one
+ * owned by another user (as root: uid 65534) and a directory are refused
+ * with "key PATH: reason"; a key that is not PEM gets OpenSSL's reason.
+ */
+static void
+test_key_file_checks(void **state)
+{
+	struct pki *pk = *state;
+	struct tls_files cfg;
+	char link[160], open_key[160], nobody[160], junk[160], want[320];
+
+	(void)snprintf(link, sizeof(link), "%s/link.key", pk->dir);
+	(void)snprintf(open_key, sizeof(open_key), "%s/open.key", pk->dir);
+	(void)snprintf(nobody, sizeof(nobody), "%s/nobody.key", pk->dir);
+	(void)snprintf(junk, sizeof(junk), "%s/junk.key", pk->dir);
+	(void)unlink(link);
+	(void)unlink(open_key);
+	(void)unlink(nobody);
+	(void)unlink(junk);
+	assert_int_equal(symlink(pk->path[F_SRVKEY], link), 0);
+	copy_file(pk->path[F_SRVKEY], open_key, 0640);
+	copy_file(pk->path[F_SRVKEY], nobody, 0600);
+	copy_file(pk->path[F_CA], junk, 0600);
+
+	cfg_init(&cfg, pk, F_SRV, 0, NO_CRL);
+	cfg.key = link;
+	(void)snprintf(want, sizeof(want), "key %s: is a symbolic link", link);
+	expect_ctx_error(&cfg, want, NULL);
+	cfg.key = open_key;
+	(void)snprintf(want, sizeof(want), "key %s: readable by group/other",
+	    open_key);
+	expect_ctx_error(&cfg, want, NULL);
+	cfg.key = pk->dir;
+	(void)snprintf(want, sizeof(want), "key %s: not a regular file",
+	    pk->dir);
+	expect_ctx_error(&cfg, want, NULL);
+	cfg.key = junk;
+	(void)snprintf(want, sizeof(want), "key %s: ", junk);
+	expect_ctx_error(&cfg, want, NULL);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(nobody, 65534, (gid_t)-1), 0);
+		cfg.key = nobody;
+		(void)snprintf(want, sizeof(want), "key %s: owned by uid 65534 "
+		    "(must be root or the running user)", nobody);
+		expect_ctx_error(&cfg, want, NULL);
+	}
+	/* the same bytes, as a plain file of ours, are fine */
+	assert_int_equal(chown(nobody, geteuid(), (gid_t)-1), 0);
+	cfg.key = nobody;
+	{
+		char err[256];
+		SSL_CTX *ctx = tls_server_ctx_new(&cfg, err, sizeof(err));
+
+		if (ctx == NULL)
+			fail_msg("%s", err);
+		SSL_CTX_free(ctx);
+	}
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(unlink(open_key), 0);
+	assert_int_equal(unlink(nobody), 0);
+	assert_int_equal(unlink(junk), 0);
+}
+
 static void
 test_key_modes(void **state)
 {
@@ -873,6 +957,7 @@ main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_key_file_checks),
 		cmocka_unit_test(test_error_strings),
 	};
 

@@ -33,7 +33,7 @@ gw_config() {
 		echo "[gateway]"
 		echo "hostnames = $h $h.test"
 		echo "listen = $ip:$DG_TLS_PORT"
-		echo "log_level = debug"
+		echo "log_level = ${DG_LOG_LEVEL:-debug}"
 		for p in "$@"; do echo "$p"; done
 		echo
 		echo "[tls]"

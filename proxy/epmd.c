@@ -187,7 +187,7 @@ void
 epmd_audit_lookup(const struct epmd_conn *e, const char *peer,
     enum reason code, const char *why)
 {
-	gateway_audit(e->c.gw, 0, "audit epmd=%llu dir=out peer=%s node=%s "
+	gateway_audit(e->c.gw, 0, code, "audit epmd=%llu dir=out peer=%s node=%s "
 	    "verdict=%s code=%s reason=\"%s\"", (unsigned long long)e->c.id,
 	    peer, e->name[0] ? e->name : "-", reason_verdict(code),
 	    reason_code(code), why);

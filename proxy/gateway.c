@@ -56,8 +56,6 @@ gateway_audit(struct gateway *gw, int quiet, enum reason code,
 	}
 }
 
-
-
 uint64_t
 gateway_next_id(struct gateway *gw)
 {

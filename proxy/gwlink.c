@@ -113,7 +113,7 @@ release(struct conn *c, enum reason code, const char *why)
 		/* No requester to carry it: the link's own audit line. */
 		ident_describe(c->h.ssl ? SSL_get0_peer_certificate(c->h.ssl) :
 		    NULL, desc, sizeof(desc));
-		gateway_audit(c->gw, 0, "audit link=%llu dir=out peer=%s "
+		gateway_audit(c->gw, 0, code, "audit link=%llu dir=out peer=%s "
 		    "addr=%s %s verdict=%s code=%s reason=\"%s\"",
 		    (unsigned long long)c->id, l->p->cfg->name,
 		    l->p->cfg->address, desc, reason_verdict(code),

@@ -282,7 +282,7 @@ tunnel_audit_request(struct tunnel *t, const char *req, const char *node,
 {
 	struct gateway *gw = t->c.gw;
 
-	gateway_audit(gw, 0, "audit conn=%llu dir=in peer=%s addr=%s req=%s "
+	gateway_audit(gw, 0, code, "audit conn=%llu dir=in peer=%s addr=%s req=%s "
 	    "node=%s verdict=%s code=%s reason=\"%s\"",
 	    (unsigned long long)t->c.id, t->peer_idx >= 0 ?
 	    gw->cfg->peers[t->peer_idx].name : "-", t->raddr, req, node,

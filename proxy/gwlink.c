@@ -162,6 +162,9 @@ link_new(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 		gwlink_close(l, "connect failed");
 		return NULL;
 	}
+	if (net_dead_peer(fd, gw->cfg->dead_peer_timeout_ms) == -1)
+		log_warn("link=%llu peer=%s keepalive options",
+		    (unsigned long long)l->c.id, p->cfg->name);
 	/* The half owns FD from here on, even when half_open() fails. */
 	if (half_open(&l->c.h, gw->base, fd, NULL, link_io, l) == -1 ||
 	    half_want(&l->c.h, 0, 1) == -1) {

@@ -343,7 +343,7 @@ exchange(struct gwlink *l)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR) {
-			conn_close(&l->c, RC_IO_ERROR, l->c.h.err);
+			conn_close(&l->c, conn_io_reason(&l->c.h), l->c.h.err);
 			return 1;
 		}
 		l->c.bytes_out += (uint64_t)n;
@@ -376,7 +376,8 @@ exchange(struct gwlink *l)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR || n == 0) {
-			conn_close(&l->c, n == 0 ? RC_LINK_FAILED : RC_IO_ERROR,
+			conn_close(&l->c, n == 0 ? RC_LINK_FAILED :
+			    conn_io_reason(&l->c.h),
 			    n == 0 ? "peer closed the link" : l->c.h.err);
 			return 1;
 		}

@@ -35,6 +35,8 @@ struct half {
 	unsigned rd_ready:1;	/* may be readable: read until it would block */
 	unsigned gathered:1;	/* half_gather() done */
 	const char *err;	/* static reason after HALF_ERR */
+	int errnum;		/* its errno, 0 when none (TLS protocol
+				   error); ETIMEDOUT: a dead peer */
 	char errbuf[120];	/* OpenSSL's reason, when there is one */
 };
 

@@ -277,8 +277,8 @@ read_requests(struct tunnel *t)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "remote read: %s",
-			    t->c.h.err);
+			return conn_fail(&t->c, conn_io_reason(&t->c.h),
+			    "remote read: %s", t->c.h.err);
 		if (n == 0) {
 			t->quiet = d->hslen == 0;	/* idle link ended */
 			return conn_fail(&t->c, d->hslen ? RC_BAD_REQUEST : RC_OK,

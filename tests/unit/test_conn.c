@@ -7,9 +7,10 @@
  * and queries connect and then wait.  Covered: ids and list membership,
  * conn_foreach/conn_count, conn_set_state and the timer of each state,
  * the max_connections cap (gateway_admit), conn_fail/conn_close_failed,
- * conn_close_all by kind (including closes that close others), and each
- * kind ending through its own close path with everything freed (the suite
- * also runs under AddressSanitizer with leak detection).
+ * conn_close_all by kind (including closes that close others), each kind
+ * ending through its own close path with everything freed (the suite
+ * also runs under AddressSanitizer with leak detection), and the code a
+ * failed read closes with (conn_io_reason: a dead peer's ETIMEDOUT).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -489,6 +490,34 @@ test_each_kind_own_close(void **state)
 	world_free(w);
 }
 
+/* A failed read keeps its errno in the half, and the close path's code
+ * follows it: ETIMEDOUT (a dead peer) is a timeout, anything else an I/O
+ * error. */
+static void
+test_io_reason(void **state)
+{
+	struct half h;
+	int sv[2];
+	char b[8];
+
+	(void)state;
+	half_init(&h);
+	h.errnum = ETIMEDOUT;
+	assert_int_equal(conn_io_reason(&h), RC_TIMEOUT);
+	h.errnum = 0;
+	assert_int_equal(conn_io_reason(&h), RC_IO_ERROR);
+	/* The peer goes with our bytes unread: we read a reset. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	h.fd = sv[0];
+	assert_int_equal(write(sv[0], "x", 1), 1);
+	close(sv[1]);
+	assert_int_equal(half_read(&h, b, sizeof(b)), HALF_ERR);
+	assert_int_equal(h.errnum, ECONNRESET);
+	assert_string_equal(h.err, strerror(ECONNRESET));
+	assert_int_equal(conn_io_reason(&h), RC_IO_ERROR);
+	close(sv[0]);
+}
+
 /* Conns first (links hold connections to the world's listener). */
 static int
 teardown(void **state)
@@ -512,6 +541,7 @@ main(void)
 		T(test_fail_then_close),
 		T(test_close_all),
 		T(test_each_kind_own_close),
+		cmocka_unit_test(test_io_reason),
 	};
 
 	return cmocka_run_group_tests(tests, fx_pki_setup, fx_pki_teardown);

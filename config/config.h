@@ -124,6 +124,9 @@ struct config {
 					   on sockets to other hosts; 0 =
 					   off, else 2000..600000; default
 					   20000 */
+	unsigned link_ping_interval_ms;	/* PING on an idle pooled link to a
+					   peer gateway this often; 0 = off,
+					   else 1000..20000; default 10000 */
 	char **expose;			/* patterns of local alive names peers
 					   may reach; default "*" */
 	size_t nexpose;

@@ -22,6 +22,8 @@
 #define TIMEOUT_MAX_MS	(10 * 60 * 1000)
 #define NET_TICKTIME_MS	60000
 #define DEAD_PEER_MIN_MS	2000	/* keepalive idle is half: 1 s at least */
+#define PING_MIN_MS	1000
+#define PING_MAX_MS	20000	/* a pooled link lives 25 s idle (gwlink.c) */
 #define BUFFER_MIN	4096
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
@@ -359,6 +361,15 @@ set_dead_peer_timeout(const struct config_key *k,
 	    TIMEOUT_MAX_MS, "0 (off) or 2s..10m");
 }
 
+/* proxy/gwlink.c pings idle pooled links this often. */
+static int
+set_link_ping_interval(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	return set_duration_or_off(k, ctx, v, PING_MIN_MS, PING_MAX_MS,
+	    "0 (off) or 1s..20s");
+}
+
 static int
 set_min_version(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -479,6 +490,8 @@ const struct config_key config_keys[] = {
 	{ "gateway", "idle_timeout", "0", 0, 0, set_idle_timeout },
 	{ "gateway", "dead_peer_timeout", "20s", 0, OFF(dead_peer_timeout_ms),
 	    set_dead_peer_timeout },
+	{ "gateway", "link_ping_interval", "10s", 0,
+	    OFF(link_ping_interval_ms), set_link_ping_interval },
 	{ "gateway", "expose", "*", 0, 0, set_expose },
 	{ "gateway", "lockout_failures", "10", 0, 0, set_lockout_failures },
 	{ "gateway", "lockout_window", "60s", 0, OFF(lockout_window_ms),

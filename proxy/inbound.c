@@ -207,6 +207,14 @@ handle_request(struct tunnel *t, const struct gw_msg *m)
 			    GW_BAD_REQUEST, "NAMES takes no body", 1,
 			    RC_BAD_REQUEST);
 		return answer_names(t);
+	case GW_PING:
+		/* An idle client link checks we are alive; answering
+		 * restarts our request timer too. */
+		if (m->body_len != 0)
+			return tunnel_refuse(t, GW_PONG, GW_BAD_REQUEST,
+			    "PING takes no body", 1, RC_BAD_REQUEST);
+		return tunnel_queue(t, 1, out, gw_encode_status(out,
+		    sizeof(out), GW_PONG, GW_OK, NULL));
 	case GW_RESOLVE:
 	case GW_ROUTE:
 		if (gw_body_name(m, name, sizeof(name), &why) == -1)

@@ -120,6 +120,13 @@ struct config {
 	unsigned resolve_timeout_ms;	/* resolve round trip; default 3000 */
 	unsigned idle_timeout_ms;	/* established link idle; 0 = none;
 					   else must be > 60000; default 0 */
+	unsigned dead_peer_timeout_ms;	/* TCP keepalive and TCP_USER_TIMEOUT
+					   on sockets to other hosts; 0 =
+					   off, else 2000..600000; default
+					   20000 */
+	unsigned link_ping_interval_ms;	/* PING on an idle pooled link to a
+					   peer gateway this often; 0 = off,
+					   else 1000..20000; default 10000 */
 	char **expose;			/* patterns of local alive names peers
 					   may reach; default "*" */
 	size_t nexpose;

@@ -21,6 +21,9 @@
 #define TIMEOUT_MIN_MS	100
 #define TIMEOUT_MAX_MS	(10 * 60 * 1000)
 #define NET_TICKTIME_MS	60000
+#define DEAD_PEER_MIN_MS	2000	/* keepalive idle is half: 1 s at least */
+#define PING_MIN_MS	1000
+#define PING_MAX_MS	20000	/* a pooled link lives 25 s idle (gwlink.c) */
 #define BUFFER_MIN	4096
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
@@ -332,6 +335,41 @@ set_idle_timeout(const struct config_key *k,
 	return 0;
 }
 
+/* Like set_duration_in(), where a zero duration also means "off". */
+static int
+set_duration_or_off(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v, unsigned min,
+    unsigned max, const char *range)
+{
+	unsigned ms;
+
+	if (config_parse_duration(v, &ms) == -1)
+		return why(ctx, "\"%s\" is not a duration (250ms, 10s, 2m)", v);
+	if (ms == 0) {
+		*(unsigned *)config_key_field(k, ctx) = 0;
+		return 0;
+	}
+	return set_duration_in(k, ctx, v, min, max, range);
+}
+
+/* proxy/netutil.c derives the keepalive timers from it. */
+static int
+set_dead_peer_timeout(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	return set_duration_or_off(k, ctx, v, DEAD_PEER_MIN_MS,
+	    TIMEOUT_MAX_MS, "0 (off) or 2s..10m");
+}
+
+/* proxy/gwlink.c pings idle pooled links this often. */
+static int
+set_link_ping_interval(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	return set_duration_or_off(k, ctx, v, PING_MIN_MS, PING_MAX_MS,
+	    "0 (off) or 1s..20s");
+}
+
 static int
 set_min_version(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -450,6 +488,10 @@ const struct config_key config_keys[] = {
 	{ "gateway", "resolve_timeout", "3s", 0, OFF(resolve_timeout_ms),
 	    set_timeout },
 	{ "gateway", "idle_timeout", "0", 0, 0, set_idle_timeout },
+	{ "gateway", "dead_peer_timeout", "20s", 0, OFF(dead_peer_timeout_ms),
+	    set_dead_peer_timeout },
+	{ "gateway", "link_ping_interval", "10s", 0,
+	    OFF(link_ping_interval_ms), set_link_ping_interval },
 	{ "gateway", "expose", "*", 0, 0, set_expose },
 	{ "gateway", "lockout_failures", "10", 0, 0, set_lockout_failures },
 	{ "gateway", "lockout_window", "60s", 0, OFF(lockout_window_ms),

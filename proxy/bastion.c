@@ -130,6 +130,10 @@ on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
 		resume(t);
 		return;
 	}
+	/* A leg between hosts: watched for a dead peer. */
+	if (net_dead_peer(fd, t->c.gw->cfg->dead_peer_timeout_ms) == -1)
+		log_warn("conn=%llu keepalive options",
+		    (unsigned long long)t->c.id);
 	t->waiting = 0;
 	conn_set_state(&t->c, TUN_NODE_CONNECT);
 	if (half_want(&t->local, 0, 1) == -1)

@@ -2,6 +2,7 @@
 #include "proxy/conn.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,12 @@ conn_fail(struct conn *c, enum reason code, const char *fmt, ...)
 	va_end(ap);
 	c->why = c->whybuf;
 	return -1;
+}
+
+enum reason
+conn_io_reason(const struct half *h)
+{
+	return h->errnum == ETIMEDOUT ? RC_TIMEOUT : RC_IO_ERROR;
 }
 
 void

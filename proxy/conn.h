@@ -106,6 +106,13 @@ void conn_arm(struct conn *c, unsigned ms);
 int conn_fail(struct conn *c, enum reason code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The reason code of a failed read or write on H (HALF_ERR): RC_TIMEOUT
+ * when the kernel gave up on a dead peer (ETIMEDOUT: keepalive or
+ * TCP_USER_TIMEOUT, see net_dead_peer()), else RC_IO_ERROR.
+ */
+enum reason conn_io_reason(const struct half *h);
+
 /* Closes C with the code and reason conn_fail() recorded. */
 void conn_close_failed(struct conn *c);
 

@@ -40,9 +40,12 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(gw->base, NULL);
 }
 
+/* Opens listener WHAT on SA; DEAD_PEER_MS > 0 for one that other hosts
+ * connect to (net_dead_peer() on what it accepts). */
 static int
 add_listener(struct gateway *gw, const struct config_sockaddr *sa,
-    const char *what, listener_cb *cb, char *err, size_t errlen)
+    const char *what, listener_cb *cb, unsigned dead_peer_ms, char *err,
+    size_t errlen)
 {
 	struct listener *l;
 	char a[64];
@@ -51,6 +54,7 @@ add_listener(struct gateway *gw, const struct config_sockaddr *sa,
 	    what, cb, gw, err, errlen);
 	if (l == NULL)
 		return -1;
+	listener_set_dead_peer(l, dead_peer_ms);
 	gw->listeners[gw->nlisteners++] = l;
 	log_info("listening %s on %s", what,
 	    sa_fmt((const struct sockaddr *)&sa->ss, a, sizeof(a)));
@@ -158,16 +162,17 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	}
 	for (size_t i = 0; i < cfg->nepmd_listen; i++)
 		if (add_listener(gw, &cfg->epmd_listen[i], "epmd",
-		    epmd_accept_local, err, errlen) == -1)
+		    epmd_accept_local, 0, err, errlen) == -1)
 			return -1;
-	if (add_listener(gw, &cfg->listen, "tls", inbound_accept, err,
-	    errlen) == -1)
+	if (add_listener(gw, &cfg->listen, "tls", inbound_accept,
+	    cfg->dead_peer_timeout_ms, err, errlen) == -1)
 		return -1;
 	if (cfg->public_epmd.len != 0) {
 		if ((gw->pub = public_new(gw, err, errlen)) == NULL)
 			return -1;
 		if (add_listener(gw, &cfg->public_epmd, "public-epmd",
-		    epmd_accept_public, err, errlen) == -1)
+		    epmd_accept_public, cfg->dead_peer_timeout_ms, err,
+		    errlen) == -1)
 			return -1;
 	}
 	for (size_t i = 0; i < cfg->npeers; i++) {

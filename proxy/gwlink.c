@@ -18,10 +18,12 @@
 #include "proxy/half.h"
 #include "proxy/netutil.h"
 #include "proxy/peer.h"
+#include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/gwproto.h"
 
 #define LINK_IDLE_MS	25000	/* below the server's 30 s request idle */
+#define LINK_IDLE_SLACK	50	/* a timer this close to the end ends it */
 #define LINK_RBUF	(GWPROTO_HDR + GWPROTO_MAX_BODY)
 
 enum link_state { LINK_CONNECTING = 0, LINK_TLS, LINK_READY, LINK_IDLE,
@@ -37,6 +39,8 @@ struct gwlink {
 	uint8_t req_type;
 	int direct;		/* TLS straight to a node: no request */
 	int spare;		/* opened by gwlink_warm(): pool it when up */
+	int pinging;		/* a PING is out (LINK_READY, no requester) */
+	uint64_t idle_since;	/* when its last request ended */
 	gwlink_cb *cb;
 	void *arg;
 };
@@ -62,6 +66,31 @@ transition_ok(int from, int to)
 	}
 }
 
+/* Milliseconds left of L's idle life: LINK_IDLE_MS from its last
+ * request (PINGs do not count), so that the server, whose request timer
+ * is 30 s, never closes it first even when it does not know PING. */
+static unsigned
+idle_left(const struct gwlink *l)
+{
+	uint64_t idle = clock_ms() - l->idle_since;
+
+	return idle >= LINK_IDLE_MS ? 0 : (unsigned)(LINK_IDLE_MS - idle);
+}
+
+/* The idle timer: the next PING (link_ping_interval, unless the peer
+ * does not know PING) or the end of the idle life, whichever comes
+ * first. */
+static unsigned
+idle_timer_ms(const struct gwlink *l)
+{
+	unsigned left = idle_left(l);
+	unsigned every = l->c.gw->cfg->link_ping_interval_ms;
+
+	if (every != 0 && !l->p->no_ping && every < left)
+		return every;
+	return left > 0 ? left : 1;
+}
+
 static unsigned
 timeout_ms(const struct conn *c)
 {
@@ -71,22 +100,36 @@ timeout_ms(const struct conn *c)
 	case LINK_CONNECTING:
 		return cfg->connect_timeout_ms + cfg->tls_timeout_ms;
 	case LINK_READY:
-		return cfg->resolve_timeout_ms;
+		return cfg->resolve_timeout_ms;	/* a reply, or a PONG */
 	case LINK_IDLE:
-		return LINK_IDLE_MS;
+		return idle_timer_ms((const struct gwlink *)c);
 	default:
 		return CONN_TIMER_KEEP;
 	}
 }
 
+static void ping(struct gwlink *l);
+
 static void
 on_timeout(struct conn *c)
 {
-	if (c->state == LINK_IDLE)
-		conn_close(c, RC_OK, "idle");
-	else
-		conn_close(c, RC_TIMEOUT, c->state == LINK_READY ?
-		    "reply timeout" : "connect/TLS timeout");
+	struct gwlink *l = (struct gwlink *)c;
+
+	if (c->state == LINK_IDLE) {
+		if (idle_left(l) <= LINK_IDLE_SLACK)
+			conn_close(c, RC_OK, "idle");
+		else
+			ping(l);
+		return;
+	}
+	if (l->pinging) {
+		(void)conn_fail(c, RC_TIMEOUT, "no PONG within %u ms, peer "
+		    "presumed dead", c->gw->cfg->resolve_timeout_ms);
+		conn_close_failed(c);
+		return;
+	}
+	conn_close(c, RC_TIMEOUT, c->state == LINK_READY ? "reply timeout" :
+	    "connect/TLS timeout");
 }
 
 /*
@@ -174,6 +217,9 @@ link_new(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 		gwlink_close(l, "connect failed");
 		return NULL;
 	}
+	if (net_dead_peer(fd, gw->cfg->dead_peer_timeout_ms) == -1)
+		log_warn("link=%llu peer=%s keepalive options",
+		    (unsigned long long)l->c.id, p->cfg->name);
 	/* The half owns FD from here on, even when half_open() fails. */
 	if (half_open(&l->c.h, gw->base, fd, NULL, link_io, l) == -1 ||
 	    half_want(&l->c.h, 0, 1) == -1) {
@@ -291,17 +337,61 @@ start_tls(struct gwlink *l, char *why, size_t len)
 	return 0;
 }
 
-/* Offers L to its peer's idle pool.  Returns 0, or 1 if L was freed. */
+/* Offers L to its peer's idle pool, after a request (FRESH: its idle life
+ * starts now) or a PING.  Returns 0, or 1 if L was freed. */
 static int
-pool(struct gwlink *l)
+pool(struct gwlink *l, int fresh)
 {
 	if (peer_put_idle(l->p, l) == -1) {
 		gwlink_close(l, "pool full");
 		return 1;
 	}
+	if (fresh)
+		l->idle_since = clock_ms();
 	conn_set_state(&l->c, LINK_IDLE);
 	(void)half_want(&l->c.h, 1, 0);
 	return 0;
+}
+
+/*
+ * The answer to a PING is in rbuf.  PONG: back to the pool.  An error (a
+ * distgate older than PING answers ERROR bad_request, and closes): that
+ * peer's links are not pinged again; TCP keepalive still watches them.
+ * Returns 1 if L was freed.
+ */
+static int
+pong(struct gwlink *l, const struct gw_msg *m)
+{
+	struct gw_reply r;
+	const char *why = NULL;
+
+	if ((m->type != GW_PONG && m->type != GW_ERROR) ||
+	    gw_decode_reply(m, &r, &why) == -1) {
+		conn_close(&l->c, RC_LINK_FAILED, why ? why :
+		    "unexpected reply to PING");
+		return 1;
+	}
+	if (m->type == GW_ERROR || r.status != GW_OK) {
+		if (!l->p->no_ping)
+			log_info("peer=%s answers PING with %s (%s): an older "
+			    "distgate?  Its idle links are no longer pinged",
+			    l->p->cfg->name, gw_status_name(r.status),
+			    r.reason);
+		l->p->no_ping = 1;
+		gwlink_close(l, "PING refused");
+		return 1;
+	}
+	if (l->rlen != m->consumed) {
+		conn_close(&l->c, RC_LINK_FAILED, "bytes after PONG");
+		return 1;
+	}
+	log_debug("link=%llu peer=%s PONG", (unsigned long long)l->c.id,
+	    l->p->cfg->name);
+	l->pinging = 0;
+	l->rlen = 0;
+	free(l->rbuf);
+	l->rbuf = NULL;
+	return pool(l, 0);
 }
 
 /* A whole reply is in rbuf: deliver it.  Returns 1 if L was freed. */
@@ -313,6 +403,8 @@ deliver(struct gwlink *l, const struct gw_msg *m)
 	gwlink_cb *cb = l->cb;
 	uint8_t type = l->req_type;
 
+	if (l->pinging)
+		return pong(l, m);
 	if ((m->version != GWPROTO_VERSION && m->type != GW_ERROR) ||
 	    (m->type != (type | 0x80) && m->type != GW_ERROR) ||
 	    gw_decode_reply(m, &r, &why) == -1) {
@@ -337,7 +429,7 @@ deliver(struct gwlink *l, const struct gw_msg *m)
 	l->rlen = 0;
 	free(l->rbuf);
 	l->rbuf = NULL;
-	return pool(l);
+	return pool(l, 1);
 }
 
 /* LINK_READY: write the request, read the reply.  Returns 1 if freed. */
@@ -353,7 +445,7 @@ exchange(struct gwlink *l)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR) {
-			conn_close(&l->c, RC_IO_ERROR, l->c.h.err);
+			conn_close(&l->c, conn_io_reason(&l->c.h), l->c.h.err);
 			return 1;
 		}
 		l->c.bytes_out += (uint64_t)n;
@@ -370,7 +462,7 @@ exchange(struct gwlink *l)
 			conn_close(&l->c, RC_LINK_FAILED, why);
 			return 1;
 		case GW_PARSE_DONE:
-			if (l->cb == NULL) {
+			if (l->cb == NULL && !l->pinging) {
 				conn_close(&l->c, RC_LINK_FAILED, "unsolicited reply");
 				return 1;
 			}
@@ -386,7 +478,8 @@ exchange(struct gwlink *l)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR || n == 0) {
-			conn_close(&l->c, n == 0 ? RC_LINK_FAILED : RC_IO_ERROR,
+			conn_close(&l->c, n == 0 ? RC_LINK_FAILED :
+			    conn_io_reason(&l->c.h),
 			    n == 0 ? "peer closed the link" : l->c.h.err);
 			return 1;
 		}
@@ -441,7 +534,7 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		conn_set_state(&l->c, LINK_READY);
 		if (l->spare && l->cb == NULL) {
 			l->p->warming = NULL;
-			(void)pool(l);
+			(void)pool(l, 1);
 			return;
 		}
 		if (l->direct) {
@@ -455,12 +548,17 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		(void)exchange(l);
 		return;
 	case LINK_IDLE:
-		/* The server speaks only when asked: EOF or junk ends it. */
+		/* The server speaks only when asked: EOF or junk ends it,
+		 * and so does keepalive giving up on a dead peer. */
 		r = (int)half_read(&l->c.h, &b, 1);
 		if (r == HALF_AGAIN)
 			return;
-		gwlink_close(l, r == 0 ? "peer closed idle link" :
-		    "unexpected bytes on idle link");
+		if (r == HALF_ERR && conn_io_reason(&l->c.h) == RC_TIMEOUT)
+			conn_close(&l->c, RC_TIMEOUT, l->c.h.err);
+		else
+			gwlink_close(l, r == 0 ? "peer closed idle link" :
+			    r == HALF_ERR ? l->c.h.err :
+			    "unexpected bytes on idle link");
 		return;
 	}
 }
@@ -469,6 +567,21 @@ enum reason
 gwlink_code(const struct gwlink *l)
 {
 	return l->c.code;
+}
+
+/* Sends a PING on idle link L, out of the pool until its PONG comes
+ * (within resolve_timeout, or L is closed as dead). */
+static void
+ping(struct gwlink *l)
+{
+	peer_forget_idle(l->p, l);
+	conn_set_state(&l->c, LINK_READY);
+	l->wlen = gw_encode_request(l->wbuf, sizeof(l->wbuf), GW_PING, NULL);
+	l->req_type = GW_PING;
+	l->pinging = 1;
+	log_debug("link=%llu peer=%s PING", (unsigned long long)l->c.id,
+	    l->p->cfg->name);
+	(void)exchange(l);
 }
 
 int

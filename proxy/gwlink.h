@@ -6,7 +6,11 @@
  * at a time.  After a RESOLVE or NAMES reply the link goes back to its
  * peer's idle pool (peer.h) and can serve the next request, including the
  * ROUTE that turns it into a distribution tunnel: pooling saves a TCP and
- * TLS handshake on the connection-setup path.  Every phase has a timer.
+ * TLS handshake on the connection-setup path.  A pooled link lives 25 s
+ * after its last request; meanwhile it sends a PING every
+ * link_ping_interval and is closed as dead when no PONG comes within
+ * resolve_timeout (a peer that answers PING with an error, an older
+ * distgate, is not pinged again).  Every phase has a timer.
  */
 #ifndef DISTGATE_GWLINK_H
 #define DISTGATE_GWLINK_H

@@ -32,23 +32,35 @@ half_open(struct half *h, struct event_base *base, int fd, SSL *ssl,
 	return 0;
 }
 
-/* Records OpenSSL's reason for a failed call in h->errbuf. */
+/* Records a failed system call's errno E and its text. */
+static int
+sys_fail(struct half *h, int e)
+{
+	h->errnum = e;
+	h->err = strerror(e);
+	return HALF_ERR;
+}
+
+/* Records OpenSSL's reason for a failed call in h->errbuf, and the errno
+ * of a failed system call under it (a dead peer's ETIMEDOUT). */
 static int
 ssl_fail(struct half *h, int ret, int code)
 {
+	int saved = errno;
 	unsigned long e = ERR_get_error();
 
 	h->sslerr = e;
+	h->errnum = code == SSL_ERROR_SYSCALL ? saved : 0;
 	if (e != 0) {
 		ERR_error_string_n(e, h->errbuf, sizeof(h->errbuf));
 		h->err = h->errbuf;
-	} else if (code == SSL_ERROR_SYSCALL && ret == 0)
-		h->err = "connection closed during TLS";
-	else if (code == SSL_ERROR_SYSCALL) {
-		snprintf(h->errbuf, sizeof(h->errbuf), "%s",
-		    errno ? strerror(errno) : "TLS syscall error");
+	} else if (code == SSL_ERROR_SYSCALL && saved != 0) {
+		snprintf(h->errbuf, sizeof(h->errbuf), "%s", strerror(saved));
 		h->err = h->errbuf;
-	} else
+	} else if (code == SSL_ERROR_SYSCALL)
+		h->err = ret == 0 ? "connection closed during TLS" :
+		    "TLS syscall error";
+	else
 		h->err = "TLS protocol error";
 	ERR_clear_error();
 	return HALF_ERR;
@@ -67,8 +79,7 @@ half_read(struct half *h, void *buf, size_t len)
 			h->rd_ready = 0;
 			return HALF_AGAIN;
 		}
-		h->err = strerror(errno);
-		return HALF_ERR;
+		return sys_fail(h, errno);
 	}
 	size_t got = 0;
 	ERR_clear_error();
@@ -107,11 +118,11 @@ half_write(struct half *h, const void *buf, size_t len)
 			return n;
 		if (errno == EAGAIN || errno == EINTR)
 			return HALF_AGAIN;
-		h->err = strerror(errno);
-		return HALF_ERR;
+		return sys_fail(h, errno);
 	}
 	size_t put = 0;
 	ERR_clear_error();
+	errno = 0;
 	h->wr_needs_r = 0;
 	if (SSL_write_ex(h->ssl, buf, len, &put) == 1) {
 		/* Gathered records go out now, or when writable. */
@@ -284,6 +295,7 @@ half_flush(struct half *h)
 		return 0;
 	if (BIO_should_retry(b))
 		return HALF_AGAIN;
+	h->errnum = errno;
 	snprintf(h->errbuf, sizeof(h->errbuf), "%s",
 	    errno ? strerror(errno) : "TLS write failed");
 	h->err = h->errbuf;
@@ -316,13 +328,12 @@ int
 half_shutdown_wr(struct half *h)
 {
 	if (h->ssl == NULL) {
-		if (shutdown(h->fd, SHUT_WR) == -1 && errno != ENOTCONN) {
-			h->err = strerror(errno);
-			return HALF_ERR;
-		}
+		if (shutdown(h->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			return sys_fail(h, errno);
 		return 0;
 	}
 	ERR_clear_error();
+	errno = 0;
 	h->wr_needs_r = 0;
 	int r = SSL_shutdown(h->ssl);
 	if (r >= 0)		/* close_notify written (0: peer's not seen) */

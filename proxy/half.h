@@ -36,6 +36,8 @@ struct half {
 	unsigned gathered:1;	/* half_gather() done */
 	const char *err;	/* static reason after HALF_ERR */
 	unsigned long sslerr;	/* OpenSSL's error code after HALF_ERR, or 0 */
+	int errnum;		/* its errno, 0 when none (TLS protocol
+				   error); ETIMEDOUT: a dead peer */
 	char errbuf[120];	/* OpenSSL's reason, when there is one */
 };
 

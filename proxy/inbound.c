@@ -207,6 +207,14 @@ handle_request(struct tunnel *t, const struct gw_msg *m)
 			    GW_BAD_REQUEST, "NAMES takes no body", 1,
 			    RC_BAD_REQUEST);
 		return answer_names(t);
+	case GW_PING:
+		/* An idle client link checks we are alive; answering
+		 * restarts our request timer too. */
+		if (m->body_len != 0)
+			return tunnel_refuse(t, GW_PONG, GW_BAD_REQUEST,
+			    "PING takes no body", 1, RC_BAD_REQUEST);
+		return tunnel_queue(t, 1, out, gw_encode_status(out,
+		    sizeof(out), GW_PONG, GW_OK, NULL));
 	case GW_RESOLVE:
 	case GW_ROUTE:
 		if (gw_body_name(m, name, sizeof(name), &why) == -1)
@@ -285,8 +293,8 @@ read_requests(struct tunnel *t)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "remote read: %s",
-			    t->c.h.err);
+			return conn_fail(&t->c, conn_io_reason(&t->c.h),
+			    "remote read: %s", t->c.h.err);
 		if (n == 0) {
 			t->quiet = d->hslen == 0;	/* idle link ended */
 			return conn_fail(&t->c, d->hslen ? RC_BAD_REQUEST : RC_OK,

@@ -22,6 +22,7 @@ struct listener {
 	struct event *resume;	/* timer after EMFILE */
 	listener_cb *cb;
 	void *arg;
+	unsigned dead_peer_ms;	/* net_dead_peer() on accepted sockets */
 	char what[16];
 };
 
@@ -72,6 +73,8 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		(void)net_nodelay(cfd);
+		if (net_dead_peer(cfd, l->dead_peer_ms) == -1)
+			log_warn("listener=%s keepalive options", l->what);
 		l->cb(cfd, (struct sockaddr *)&peer, (struct sockaddr *)&local,
 		    l->arg);
 	}
@@ -116,6 +119,12 @@ listener_new(struct event_base *base, const struct sockaddr *sa,
 fail:
 	listener_free(l);
 	return NULL;
+}
+
+void
+listener_set_dead_peer(struct listener *l, unsigned timeout_ms)
+{
+	l->dead_peer_ms = timeout_ms;
 }
 
 uint16_t

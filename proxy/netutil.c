@@ -85,10 +85,36 @@ net_connect_result(int fd)
 	return err;
 }
 
+int
+net_dead_peer(int fd, unsigned timeout_ms)
+{
+	int on = 1, idle, intvl, cnt, user;
 
-
-
-
+	if (timeout_ms == 0)
+		return 0;
+	idle = (int)(timeout_ms / 2000);
+	intvl = (int)(timeout_ms / 8000);
+	if (idle < 1)
+		idle = 1;
+	if (intvl < 1)
+		intvl = 1;
+	/* Probes at idle, idle + intvl, ...: enough of them to reach the
+	 * timeout (the user timeout closes at it anyway). */
+	cnt = ((int)(timeout_ms / 1000) - idle + intvl - 1) / intvl;
+	if (cnt < 1)
+		cnt = 1;
+	user = (int)timeout_ms;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) ==
+	    -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) ==
+	    -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user,
+	    sizeof(user)) == -1)
+		return -1;
+	return 0;
+}
 
 /*
  * The kernel prints each 32-bit word of the address as it lies in memory,

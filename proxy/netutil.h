@@ -28,6 +28,20 @@ int net_connect(const struct sockaddr *sa, socklen_t len);
 /* Returns 0 if the pending connect on FD succeeded, else the errno. */
 int net_connect_result(int fd);
 
+/*
+ * Dead-peer detection on FD, a TCP socket whose far end is another host
+ * (loopback sockets need none).  With TIMEOUT_MS > 0: SO_KEEPALIVE with
+ * TCP_KEEPIDLE = TIMEOUT/2 and TCP_KEEPINTVL = TIMEOUT/8 (whole seconds,
+ * at least 1), TCP_KEEPCNT probes to cover the rest of TIMEOUT, and
+ * TCP_USER_TIMEOUT = TIMEOUT_MS.  So a silent peer is dropped about
+ * TIMEOUT (at most TIMEOUT + TIMEOUT/8) after it last answered, and data
+ * left unacknowledged for TIMEOUT_MS ends the connection; either way the
+ * next read or write on FD fails with ETIMEDOUT.  A healthy idle peer
+ * answers the probes and is kept.  TIMEOUT_MS 0 sets nothing.  Returns 0
+ * or -1 (errno set; the options before the failing one stay set).
+ */
+int net_dead_peer(int fd, unsigned timeout_ms);
+
 
 /*
  * Looks up TCP listening sockets on PORT in /proc/net/tcp and tcp6 of this

@@ -46,6 +46,9 @@ struct peer {
 	struct gwlink *idle[PEER_IDLE_LINKS];
 	size_t nidle;
 	struct gwlink *warming;		/* a spare link being opened */
+	int no_ping;			/* answered PING with an error (a
+					   distgate older than PING): its
+					   idle links are not pinged */
 	SSL_SESSION *session;	/* for resumption on the next link */
 };
 

@@ -195,10 +195,12 @@ public_node_up(struct public *pub, const char *name)
 	sa_set_port((struct sockaddr *)&sa.ss, pn->port);
 	pn->l = listener_new(pub->gw->base, (struct sockaddr *)&sa.ss, sa.len,
 	    "pinned", pinned_accept, pn, err, sizeof(err));
-	if (pn->l == NULL)
+	if (pn->l == NULL) {
 		log_warnx("public node=%s: %s", name, err);
-	else
-		log_info("public node=%s pinned TLS port %u", name, pn->port);
+		return;
+	}
+	listener_set_dead_peer(pn->l, cfg->dead_peer_timeout_ms);
+	log_info("public node=%s pinned TLS port %u", name, pn->port);
 }
 
 void

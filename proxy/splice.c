@@ -160,7 +160,7 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 	if (n > 0 && (size_t)n < want)
 		src->rd_ready = 0;
 	if (n == HALF_ERR)
-		return conn_fail(&t->c, RC_IO_ERROR, "%s read: %s",
+		return conn_fail(&t->c, conn_io_reason(src), "%s read: %s",
 		    src == &t->local ? "local" :
 		    "remote", src->err ? src->err : "error");
 	*progress = 1;
@@ -188,8 +188,8 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 		if (n == HALF_AGAIN)
 			break;
 		if (n == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "%s read: %s",
-			    src == &t->local ? "local" : "remote",
+			return conn_fail(&t->c, conn_io_reason(src),
+			    "%s read: %s", src == &t->local ? "local" : "remote",
 			    src->err ? src->err : "error");
 		if (n == 0) {
 			d->eof = 1;
@@ -212,7 +212,8 @@ dir_flush(struct tunnel *t, struct dir *d, struct half *dst, int *progress)
 		if (n == HALF_AGAIN)
 			return 0;
 		if (n == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "%s write: %s",
+			return conn_fail(&t->c, conn_io_reason(dst),
+			    "%s write: %s",
 			    dst == &t->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->off += (size_t)n;
@@ -229,7 +230,8 @@ dir_flush(struct tunnel *t, struct dir *d, struct half *dst, int *progress)
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "remote write: %s",
+			return conn_fail(&t->c, conn_io_reason(dst),
+			    "remote write: %s",
 			    dst->err ? dst->err : "error");
 		*progress = 1;
 	}
@@ -242,7 +244,8 @@ dir_flush(struct tunnel *t, struct dir *d, struct half *dst, int *progress)
 		if (r == HALF_AGAIN)
 			return 0;
 		if (r == HALF_ERR)
-			return conn_fail(&t->c, RC_IO_ERROR, "%s shutdown: %s",
+			return conn_fail(&t->c, conn_io_reason(dst),
+			    "%s shutdown: %s",
 			    dst == &t->local ? "local" : "remote",
 			    dst->err ? dst->err : "error");
 		d->shut = 1;

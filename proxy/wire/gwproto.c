@@ -78,7 +78,7 @@ static int
 is_reply_type(uint8_t type)
 {
 	return type == GW_RESOLVE_REPLY || type == GW_ROUTE_REPLY ||
-	    type == GW_NAMES_REPLY || type == GW_ERROR;
+	    type == GW_NAMES_REPLY || type == GW_PONG || type == GW_ERROR;
 }
 
 const char *
@@ -154,7 +154,7 @@ gw_encode_request(uint8_t *out, size_t cap, uint8_t type, const char *name)
 {
 	size_t nlen;
 
-	if (type == GW_NAMES) {
+	if (type == GW_NAMES || type == GW_PING) {
 		if (name != NULL || cap < GWPROTO_HDR)
 			return 0;
 		put_header(out, type, 0);
@@ -180,9 +180,10 @@ gw_encode_status(uint8_t *out, size_t cap, uint8_t type, uint8_t status,
 
 	if (!is_reply_type(type))
 		return 0;
-	/* Only ROUTE_REPLY has a status-only OK form; the OK forms of the
-	 * other replies have their own encoders, and ERROR is never OK. */
-	if (status == GW_OK && type != GW_ROUTE_REPLY)
+	/* Only ROUTE_REPLY and PONG have a status-only OK form; the OK forms
+	 * of the other replies have their own encoders, and ERROR is never
+	 * OK. */
+	if (status == GW_OK && type != GW_ROUTE_REPLY && type != GW_PONG)
 		return 0;
 	if (status != GW_OK && reason != NULL)
 		rlen = strnlen(reason, GWPROTO_MAX_REASON);
@@ -384,6 +385,12 @@ gw_decode_reply(const struct gw_msg *msg, struct gw_reply *out,
 	case GW_ROUTE_REPLY:
 		if (msg->body_len != 1) {
 			set_why(why, "ROUTE_REPLY OK must have 1 body byte");
+			return -1;
+		}
+		break;
+	case GW_PONG:
+		if (msg->body_len != 1) {
+			set_why(why, "PONG OK must have 1 body byte");
 			return -1;
 		}
 		break;

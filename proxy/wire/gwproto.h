@@ -11,8 +11,10 @@
  *   4   2    body length, u16 big-endian, <= GWPROTO_MAX_BODY
  *   6   n    body
  *
- * A client may send any number of RESOLVE/NAMES requests, one at a time,
- * each answered by one reply; a ROUTE request answered OK turns the
+ * A client may send any number of RESOLVE/NAMES/PING requests, one at a
+ * time, each answered by one reply (PING by PONG: a liveness check of an
+ * idle link; a server older than PING answers ERROR BAD_REQUEST and
+ * closes); a ROUTE request answered OK turns the
  * connection into a distribution stream (the next byte is the first
  * handshake byte, 4-byte framed).  Error replies carry a status and a short
  * human-readable reason; the server closes after an error reply to ROUTE,
@@ -34,9 +36,11 @@ enum gw_type {
 	GW_RESOLVE = 0x01,	/* body: node name */
 	GW_ROUTE = 0x02,	/* body: node name */
 	GW_NAMES = 0x03,	/* body: empty */
+	GW_PING = 0x04,		/* body: empty */
 	GW_RESOLVE_REPLY = 0x81,
 	GW_ROUTE_REPLY = 0x82,
 	GW_NAMES_REPLY = 0x83,
+	GW_PONG = 0x84,		/* body: status (OK: nothing else) */
 	GW_ERROR = 0xff,	/* reply to a message the server cannot read */
 };
 
@@ -89,9 +93,10 @@ int gw_body_name(const struct gw_msg *msg, char *name, size_t cap,
 
 /* Encoders: return bytes written or 0 if CAP is too small. */
 size_t gw_encode_request(uint8_t *out, size_t cap, uint8_t type,
-    const char *name);		/* name NULL for GW_NAMES */
+    const char *name);		/* name NULL for GW_NAMES, GW_PING */
 /* A reply with status only, or status + reason for errors (reason may be
- * NULL; truncated to GWPROTO_MAX_REASON). */
+ * NULL; truncated to GWPROTO_MAX_REASON).  Status OK only for
+ * ROUTE_REPLY and PONG, whose OK forms are the status alone. */
 size_t gw_encode_status(uint8_t *out, size_t cap, uint8_t type,
     uint8_t status, const char *reason);
 /* RESOLVE_REPLY OK: status 0, highest u16, lowest u16, node type u8. */

@@ -42,7 +42,9 @@ static const struct reason_info table[RC_NREASONS] = {
 	    "no local node of that name is registered" },
 	[RC_TIMEOUT] = { "timeout", ERR, 0,
 	    "a phase did not finish in time (TLS handshake, request, "
-	    "connect, distribution handshake, idle)" },
+	    "connect, distribution handshake, idle), or the remote host "
+	    "stopped answering for `dead_peer_timeout` (reason \"... "
+	    "Connection timed out\")" },
 	[RC_IO_ERROR] = { "io_error", ERR, 0,
 	    "a read or write failed (connection reset, TLS error "
 	    "mid-stream)" },

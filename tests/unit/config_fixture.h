@@ -213,6 +213,8 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->handshake_timeout_ms, 10000);
 	assert_int_equal(c->resolve_timeout_ms, 3000);
 	assert_int_equal(c->idle_timeout_ms, 0);
+	assert_int_equal(c->dead_peer_timeout_ms, 20000);
+	assert_int_equal(c->link_ping_interval_ms, 10000);
 	assert_int_equal(c->nexpose, 1);
 	assert_string_equal(c->expose[0], "*");
 	assert_int_equal(c->lockout_failures, 10);

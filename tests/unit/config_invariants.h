@@ -114,6 +114,12 @@ check_invariants(const struct config *c)
 	assert_in_range(c->handshake_timeout_ms, 100, 600000);
 	assert_in_range(c->resolve_timeout_ms, 100, 600000);
 	assert_true(c->idle_timeout_ms == 0 || c->idle_timeout_ms > 60000);
+	assert_true(c->dead_peer_timeout_ms == 0 ||
+	    (c->dead_peer_timeout_ms >= 2000 &&
+	    c->dead_peer_timeout_ms <= 600000));
+	assert_true(c->link_ping_interval_ms == 0 ||
+	    (c->link_ping_interval_ms >= 1000 &&
+	    c->link_ping_interval_ms <= 20000));
 	assert_true(c->nexpose >= 1);
 	for (size_t i = 0; i < c->nexpose; i++)
 		assert_true(config_valid_pattern(c->expose[i], 0));

@@ -69,6 +69,38 @@ test_gateway_values(void **state)
 	load_err(t, GW "idle_timeout = 30s\n", ":3: idle_timeout: 30s must"
 	    " be 0 (none) or more than 60s, since net_ticktime is 60s");
 	load_err_prefix(t, GW "idle_timeout = 60s\n", ":3: idle_timeout: ");
+	load_err(t, GW "dead_peer_timeout = 1999ms\n", ":3: dead_peer_timeout:"
+	    " 1999ms is not in 0 (off) or 2s..10m");
+	load_err(t, GW "dead_peer_timeout = 11m\n", ":3: dead_peer_timeout:"
+	    " 11m is not in 0 (off) or 2s..10m");
+	load_err(t, GW "dead_peer_timeout = soon\n", ":3: dead_peer_timeout:"
+	    " \"soon\" is not a duration (250ms, 10s, 2m)");
+	load_err(t, GW "dead_peer_timeout =\n",
+	    ":3: dead_peer_timeout: empty value");
+	load_ok(t, GW "dead_peer_timeout = 0\n" TLS);
+	assert_int_equal(t->cfg->dead_peer_timeout_ms, 0);
+	load_ok(t, GW "dead_peer_timeout = 0s\n" TLS);
+	assert_int_equal(t->cfg->dead_peer_timeout_ms, 0);
+	load_ok(t, GW "dead_peer_timeout = 2s\n" TLS);
+	assert_int_equal(t->cfg->dead_peer_timeout_ms, 2000);
+	load_ok(t, GW "dead_peer_timeout = 10m\n" TLS);
+	assert_int_equal(t->cfg->dead_peer_timeout_ms, 600000);
+	load_ok(t, GW TLS);
+	assert_int_equal(t->cfg->dead_peer_timeout_ms, 20000);
+	load_err(t, GW "link_ping_interval = 999ms\n", ":3: link_ping_interval:"
+	    " 999ms is not in 0 (off) or 1s..20s");
+	load_err(t, GW "link_ping_interval = 21s\n", ":3: link_ping_interval:"
+	    " 21s is not in 0 (off) or 1s..20s");
+	load_err(t, GW "link_ping_interval = -1\n", ":3: link_ping_interval:"
+	    " \"-1\" is not a duration (250ms, 10s, 2m)");
+	load_ok(t, GW "link_ping_interval = 0\n" TLS);
+	assert_int_equal(t->cfg->link_ping_interval_ms, 0);
+	load_ok(t, GW "link_ping_interval = 1s\n" TLS);
+	assert_int_equal(t->cfg->link_ping_interval_ms, 1000);
+	load_ok(t, GW "link_ping_interval = 20s\n" TLS);
+	assert_int_equal(t->cfg->link_ping_interval_ms, 20000);
+	load_ok(t, GW TLS);
+	assert_int_equal(t->cfg->link_ping_interval_ms, 10000);
 	load_err(t, GW TLS "min_version = 1.1\n",
 	    ":7: min_version: \"1.1\" is not 1.2 or 1.3");
 	load_err(t, GW "listen = 127.0.0.1:4369\n" TLS, ":3: listen: port 4369"

@@ -62,6 +62,8 @@ test_full(void **state)
 	    "handshake_timeout = 7\n"
 	    "resolve_timeout = 1m\n"
 	    "idle_timeout = 61s\n"
+	    "dead_peer_timeout = 45s\n"
+	    "link_ping_interval = 2500ms\n"
 	    "expose = app*, db? Web_1-x\n"
 	    "lockout_failures = 0\n"
 	    "lockout_window = 1h\n"
@@ -119,6 +121,8 @@ test_full(void **state)
 	assert_int_equal(c->handshake_timeout_ms, 7000);
 	assert_int_equal(c->resolve_timeout_ms, 60000);
 	assert_int_equal(c->idle_timeout_ms, 61000);
+	assert_int_equal(c->dead_peer_timeout_ms, 45000);
+	assert_int_equal(c->link_ping_interval_ms, 2500);
 	assert_int_equal(c->nexpose, 3);
 	assert_string_equal(c->expose[0], "app*");
 	assert_string_equal(c->expose[1], "db?");

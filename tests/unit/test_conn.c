@@ -7,9 +7,12 @@
  * and queries connect and then wait.  Covered: ids and list membership,
  * conn_foreach/conn_count, conn_set_state and the timer of each state,
  * the max_connections cap (gateway_admit), conn_fail/conn_close_failed,
- * conn_close_all by kind (including closes that close others), and each
- * kind ending through its own close path with everything freed (the suite
- * also runs under AddressSanitizer with leak detection).
+ * conn_close_all by kind (including closes that close others), each kind
+ * ending through its own close path with everything freed (the suite
+ * also runs under AddressSanitizer with leak detection), a pooled link's
+ * PINGs against the test playing the peer gateway (PONG, none, a server
+ * older than PING), and the code a failed read closes with
+ * (conn_io_reason: a dead peer's ETIMEDOUT).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -489,6 +492,199 @@ test_each_kind_own_close(void **state)
 	world_free(w);
 }
 
+/* ---- a pooled link and its PINGs, against the test as peer gateway --- */
+
+/* The test's end of a link: the accepted socket and its TLS server. */
+struct srv {
+	int fd;
+	SSL *ssl;
+	uint8_t in[64];
+	size_t inlen;
+};
+
+/* One turn of the loop, waiting at most 5 ms for timers. */
+static void
+slice(struct fx *f)
+{
+	struct event *guard = evtimer_new(f->base, fx_guard_cb, NULL);
+	struct timeval tv = clock_tv(5);
+
+	assert_non_null(guard);
+	assert_int_equal(evtimer_add(guard, &tv), 0);
+	(void)event_base_loop(f->base, EVLOOP_ONCE);
+	event_free(guard);
+}
+
+/* Warms a spare link to the world (the peer's address), accepts it and
+ * plays its TLS server until the link is in the pool. */
+static void
+srv_open(struct fx *f, struct world *w, struct srv *s)
+{
+	uint64_t t0 = clock_ms();
+	int done = 0;
+
+	gwlink_warm(&w->peer);
+	s->fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	assert_true(s->fd >= 0);
+	s->ssl = tls_server_new(f->pki->peer_srv, s->fd, 0);
+	assert_non_null(s->ssl);
+	s->inlen = 0;
+	while (w->peer.nidle == 0 && clock_ms() - t0 < 2000) {
+		slice(f);
+		if (!done)
+			done = fx_tls_step(s->ssl, "test");
+	}
+	assert_int_equal(w->peer.nidle, 1);
+}
+
+static void
+srv_close(struct srv *s)
+{
+	SSL_free(s->ssl);
+	close(s->fd);
+	s->ssl = NULL;
+	s->fd = -1;
+}
+
+/* Runs the loop until the link has sent a whole PING (or MS pass);
+ * returns 1 if it did. */
+static int
+srv_wait_ping(struct fx *f, struct srv *s, unsigned ms)
+{
+	static const uint8_t ping[] = { 0x44, 0x47, 0x01, 0x04, 0x00, 0x00 };
+	uint64_t t0 = clock_ms();
+	size_t n;
+
+	while (s->inlen < sizeof(ping) && clock_ms() - t0 < ms) {
+		slice(f);
+		ERR_clear_error();
+		if (SSL_read_ex(s->ssl, s->in + s->inlen, sizeof(s->in) -
+		    s->inlen, &n) == 1)
+			s->inlen += n;
+	}
+	if (s->inlen < sizeof(ping))
+		return 0;
+	assert_int_equal(s->inlen, sizeof(ping));
+	assert_memory_equal(s->in, ping, sizeof(ping));
+	s->inlen = 0;
+	return 1;
+}
+
+static void
+srv_send(struct srv *s, const uint8_t *p, size_t n)
+{
+	size_t put;
+
+	assert_int_equal(SSL_write_ex(s->ssl, p, n, &put), 1);
+	assert_int_equal(put, n);
+}
+
+/* Runs the loop until the peer has no link at all (or MS pass). */
+static void
+wait_no_link(struct fx *f, unsigned ms)
+{
+	uint64_t t0 = clock_ms();
+
+	while (conn_count(&f->gw, CONN_KIND_LINK) > 0 && clock_ms() - t0 < ms)
+		slice(f);
+}
+
+/*
+ * An idle pooled link PINGs every link_ping_interval and leaves the pool
+ * while the PING is out; a PONG puts it back; no PONG within
+ * resolve_timeout closes it; a peer that answers PING with an error (a
+ * distgate older than PING) is not pinged again.
+ */
+static void
+test_link_ping(void **state)
+{
+	static const uint8_t pong[] = {
+		0x44, 0x47, 0x01, 0x84, 0x00, 0x01, 0x00,
+	};
+	static const uint8_t old_server[] = {
+		0x44, 0x47, 0x01, 0xff, 0x00, 0x15, 0x04, 'u', 'n', 'k', 'n',
+		'o', 'w', 'n', ' ', 'r', 'e', 'q', 'u', 'e', 's', 't', ' ',
+		't', 'y', 'p', 'e',
+	};
+	struct fx *f = *state;
+	struct world *w = world_new(f);
+	struct srv s;
+	uint64_t t0;
+
+	memcpy(&f->peer.addr.ss, &w->sun, sizeof(w->sun));
+	f->peer.addr.len = sizeof(w->sun);
+	f->peer.kind = PEER_KIND_GATEWAY;
+	f->cfg.link_ping_interval_ms = 100;
+	f->cfg.resolve_timeout_ms = 300;
+
+	srv_open(f, w, &s);
+	assert_true(srv_wait_ping(f, &s, 2000));
+	assert_int_equal(w->peer.nidle, 0);	/* out while pinging */
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 1);
+	srv_send(&s, pong, sizeof(pong));
+	t0 = clock_ms();
+	while (w->peer.nidle == 0 && clock_ms() - t0 < 2000)
+		slice(f);
+	assert_int_equal(w->peer.nidle, 1);	/* back in the pool */
+	assert_int_equal(w->peer.no_ping, 0);
+
+	/* The next PING goes unanswered: closed after resolve_timeout,
+	 * long before the 25 s idle life ends. */
+	assert_true(srv_wait_ping(f, &s, 2000));
+	t0 = clock_ms();
+	wait_no_link(f, 2000);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 0);
+	assert_in_range(clock_ms() - t0, 250, 1500);
+	assert_int_equal(w->peer.nidle, 0);
+	srv_close(&s);
+
+	/* A server older than PING: ERROR bad_request.  The link goes, and
+	 * the peer's links are not pinged any more. */
+	srv_open(f, w, &s);
+	assert_true(srv_wait_ping(f, &s, 2000));
+	srv_send(&s, old_server, sizeof(old_server));
+	wait_no_link(f, 2000);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_LINK), 0);
+	assert_int_equal(w->peer.no_ping, 1);
+	srv_close(&s);
+	srv_open(f, w, &s);
+	assert_false(srv_wait_ping(f, &s, 400));
+	assert_int_equal(w->peer.nidle, 1);
+	/* The link first: its close_notify would meet a closed socket. */
+	conn_close_all(&f->gw, CONN_KIND_LINK, RC_SHUTDOWN, "test over");
+	assert_int_equal(w->peer.nidle, 0);
+	srv_close(&s);
+	world_free(w);
+}
+
+/* A failed read keeps its errno in the half, and the close path's code
+ * follows it: ETIMEDOUT (a dead peer) is a timeout, anything else an I/O
+ * error. */
+static void
+test_io_reason(void **state)
+{
+	struct half h;
+	int sv[2];
+	char b[8];
+
+	(void)state;
+	half_init(&h);
+	h.errnum = ETIMEDOUT;
+	assert_int_equal(conn_io_reason(&h), RC_TIMEOUT);
+	h.errnum = 0;
+	assert_int_equal(conn_io_reason(&h), RC_IO_ERROR);
+	/* The peer goes with our bytes unread: we read a reset. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	h.fd = sv[0];
+	assert_int_equal(write(sv[0], "x", 1), 1);
+	close(sv[1]);
+	assert_int_equal(half_read(&h, b, sizeof(b)), HALF_ERR);
+	assert_int_equal(h.errnum, ECONNRESET);
+	assert_string_equal(h.err, strerror(ECONNRESET));
+	assert_int_equal(conn_io_reason(&h), RC_IO_ERROR);
+	close(sv[0]);
+}
+
 /* Conns first (links hold connections to the world's listener). */
 static int
 teardown(void **state)
@@ -512,6 +708,8 @@ main(void)
 		T(test_fail_then_close),
 		T(test_close_all),
 		T(test_each_kind_own_close),
+		T(test_link_ping),
+		cmocka_unit_test(test_io_reason),
 	};
 
 	return cmocka_run_group_tests(tests, fx_pki_setup, fx_pki_teardown);

@@ -157,6 +157,67 @@ test_route_and_names_request(void **state)
 	    0);
 }
 
+/*
+ * PING and PONG, the liveness check of an idle link, as
+ * docs/gateway-protocol.md shows them; and the answer of a server that
+ * predates them, which the client must be able to read.
+ */
+static void
+test_ping_pong(void **state)
+{
+	static const uint8_t ping[] = { 0x44, 0x47, 0x01, 0x04, 0x00, 0x00 };
+	static const uint8_t pong[] = {
+		0x44, 0x47, 0x01, 0x84, 0x00, 0x01, 0x00,
+	};
+	static const uint8_t old_server[] = {
+		0x44, 0x47, 0x01, 0xff, 0x00, 0x15, 0x04, 'u', 'n', 'k', 'n',
+		'o', 'w', 'n', ' ', 'r', 'e', 'q', 'u', 'e', 's', 't', ' ',
+		't', 'y', 'p', 'e',
+	};
+	uint8_t out[64];
+	char name[16];
+	struct gw_msg msg;
+	struct gw_reply rep;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(gw_encode_request(out, sizeof(out), GW_PING, NULL),
+	    sizeof(ping));
+	assert_memory_equal(out, ping, sizeof(ping));
+	assert_int_equal(gw_encode_request(out, 5, GW_PING, NULL), 0);
+	assert_int_equal(gw_encode_request(out, sizeof(out), GW_PING, "b1"), 0);
+	parse_whole(ping, sizeof(ping), &msg);
+	assert_int_equal(msg.type, GW_PING);
+	assert_int_equal(msg.body_len, 0);
+	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), -1);
+	assert_int_equal(gw_decode_reply(&msg, &rep, &why), -1);
+
+	assert_int_equal(gw_encode_status(out, sizeof(out), GW_PONG, GW_OK,
+	    "ignored"), sizeof(pong));
+	assert_memory_equal(out, pong, sizeof(pong));
+	assert_int_equal(gw_encode_status(out, sizeof(pong) - 1, GW_PONG,
+	    GW_OK, NULL), 0);
+	parse_whole(pong, sizeof(pong), &msg);
+	assert_int_equal(gw_decode_reply(&msg, &rep, &why), 0);
+	assert_int_equal(rep.status, GW_OK);
+	assert_string_equal(rep.reason, "");
+
+	/* A PING with a body is answered PONG bad_request. */
+	assert_int_equal(gw_encode_status(out, sizeof(out), GW_PONG,
+	    GW_BAD_REQUEST, "PING takes no body"), GWPROTO_HDR + 19);
+	parse_whole(out, GWPROTO_HDR + 19, &msg);
+	assert_int_equal(gw_decode_reply(&msg, &rep, &why), 0);
+	assert_int_equal(rep.status, GW_BAD_REQUEST);
+	assert_string_equal(rep.reason, "PING takes no body");
+
+	/* A server older than PING: ERROR bad_request (then it closes). */
+	parse_whole(old_server, sizeof(old_server), &msg);
+	assert_int_equal(msg.type, GW_ERROR);
+	assert_int_equal(gw_decode_reply(&msg, &rep, &why), 0);
+	assert_int_equal(rep.status, GW_BAD_REQUEST);
+	assert_string_equal(rep.reason, "unknown request type");
+}
+
 static void
 test_resolve_ok_reply(void **state)
 {
@@ -257,7 +318,7 @@ test_status_replies(void **state)
 	    NULL), 0);
 	assert_int_equal(gw_encode_status(out, sizeof(out), GW_ROUTE,
 	    GW_BUSY, NULL), 0);
-	assert_int_equal(gw_encode_status(out, sizeof(out), 0x84, GW_BUSY,
+	assert_int_equal(gw_encode_status(out, sizeof(out), 0x85, GW_BUSY,
 	    NULL), 0);
 }
 
@@ -403,7 +464,11 @@ test_decode_reply_bad(void **state)
 		{ GW_RESOLVE, 1, { 1 } },			/* request */
 		{ GW_ROUTE, 1, { 0 } },
 		{ GW_NAMES, 0, { 0 } },
-		{ 0x84, 1, { 1 } },				/* unknown */
+		{ 0x85, 1, { 1 } },				/* unknown */
+		{ GW_PING, 0, { 0 } },				/* request */
+		{ GW_PONG, 0, { 0 } },				/* no status */
+		{ GW_PONG, 2, { 0, 0 } },			/* long OK */
+		{ GW_PONG, 3, { 4, 'a', 0x1f } },		/* reason */
 		{ GW_RESOLVE_REPLY, 5, { 0, 0, 6, 0, 5 } },	/* short */
 		{ GW_RESOLVE_REPLY, 7, { 0, 0, 6, 0, 5, 77, 0 } }, /* long */
 		{ GW_RESOLVE_REPLY, 1, { 0 } },
@@ -705,7 +770,8 @@ test_fuzz(void **state)
 		sizeof(err_seed),
 	};
 	static const uint8_t types[] = {
-		0x01, 0x02, 0x03, 0x81, 0x82, 0x83, 0xff, 0x00, 0x42,
+		0x01, 0x02, 0x03, 0x04, 0x81, 0x82, 0x83, 0x84, 0xff, 0x00,
+		0x42,
 	};
 	struct rng r = { 0x243f6a8885a308d3ULL };
 	uint8_t buf[80];
@@ -772,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_status_name),
 		cmocka_unit_test(test_resolve_request),
 		cmocka_unit_test(test_route_and_names_request),
+		cmocka_unit_test(test_ping_pong),
 		cmocka_unit_test(test_resolve_ok_reply),
 		cmocka_unit_test(test_status_replies),
 		cmocka_unit_test(test_decoded_reason_long),

@@ -107,11 +107,40 @@ conn_close_failed(struct conn *c)
 	    c->why != NULL ? c->why : "error");
 }
 
+/* Closes every open conn under the keys whose ban started, with
+ * RC_LOCKED_OUT (their closes count nothing: locked_out is no failure). */
+static void
+close_banned(struct gateway *gw)
+{
+	char key[LOCKOUT_KEY_MAX], why[LOCKOUT_KEY_MAX + 40];
+	struct conn *c;
+	unsigned n;
+
+	while (gw->nbanq > 0) {
+		snprintf(key, sizeof(key), "%s", gw->banq[--gw->nbanq]);
+		snprintf(why, sizeof(why), "ban of %s started", key);
+		for (n = 0;; n++) {
+			/* A close may close others: search from the head. */
+			for (c = gw->conns; c != NULL; c = c->next)
+				if (c->ops->under_key != NULL &&
+				    c->ops->under_key(c, key))
+					break;
+			if (c == NULL)
+				break;
+			conn_close(c, RC_LOCKED_OUT, why);
+		}
+		if (n > 0)
+			log_info("lockout key=%s closed %u open connection%s",
+			    key, n, n == 1 ? "" : "s");
+	}
+}
+
 void
 conn_close(struct conn *c, enum reason code, const char *why)
 {
 	struct gateway *gw = c->gw;
 
+	gw->closing++;
 	c->ops->release(c, code, why);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -124,6 +153,13 @@ conn_close(struct conn *c, enum reason code, const char *why)
 	if (c->ops->counted)
 		gateway_release(gw);
 	free(c);
+	/* Only the outermost close: an inner one runs inside a release
+	 * hook, whose conn is still in the list. */
+	if (--gw->closing == 0 && gw->nbanq > 0) {
+		gw->closing++;
+		close_banned(gw);
+		gw->closing--;
+	}
 }
 
 void

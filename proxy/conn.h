@@ -21,6 +21,12 @@
  * Only a top-level callback (an event on the conn, or a reply delivered
  * to it) calls it; functions below it return -1 and let their caller
  * close, so nothing touches a freed conn.
+ *
+ * Bans act at once: when a close counts a failure that starts a lockout
+ * ban (gateway_failure), the outermost conn_close() then closes every
+ * open conn under the banned key (the kind's under_key hook) with
+ * RC_LOCKED_OUT, whatever its state: not only new connections are
+ * refused, but open ones and their pending requests end too.
  */
 #ifndef DISTGATE_CONN_H
 #define DISTGATE_CONN_H
@@ -59,6 +65,9 @@ struct conn_ops {
 	/* Called by conn_close() first: log the summary line, cancel what C
 	 * waits on, free the kind's own parts (not the half, timer or C). */
 	void (*release)(struct conn *c, enum reason code, const char *why);
+	/* 1 if C is under lockout key KEY ("addr:IP", "id:IDENTITY"): a
+	 * ban of KEY closes it.  NULL: no key applies to the kind. */
+	int (*under_key)(const struct conn *c, const char *key);
 	int counted;			/* 1: held against max_connections */
 };
 
@@ -111,7 +120,9 @@ void conn_close_failed(struct conn *c);
 
 /*
  * Ends C: the kind's release hook, then the half, the timer, the list,
- * the cap, and C itself.  C must not be used afterwards.
+ * the cap, and C itself.  C must not be used afterwards.  If a ban
+ * started meanwhile, the open conns under its key are closed next (any
+ * conn other than C may be gone when it returns: callers hold no other).
  */
 void conn_close(struct conn *c, enum reason code, const char *why);
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 
 const struct cookie *
@@ -83,6 +84,19 @@ void
 gateway_release(struct gateway *gw)
 {
 	gw->nconns--;
+}
+
+int
+gateway_failure(struct gateway *gw, const char *key)
+{
+	if (lockout_failure(gw->lockout, key, clock_ms()) == 0)
+		return 0;
+	if (gw->nbanq < GATEWAY_BANQ)
+		snprintf(gw->banq[gw->nbanq++], LOCKOUT_KEY_MAX, "%s", key);
+	else
+		log_warnx("lockout key=%s: too many bans at once: its open "
+		    "connections are not closed now", key);
+	return 1;
 }
 
 struct peer *

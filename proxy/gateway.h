@@ -17,6 +17,8 @@
 
 #include <openssl/ssl.h>
 
+#include "proxy/wire/lockout.h"
+
 struct config;
 struct event_base;
 struct event;
@@ -25,8 +27,9 @@ struct peer;
 struct registry;
 struct conn;
 struct cookie;
-struct lockout;
 struct public;
+
+#define GATEWAY_BANQ	8	/* bans started by one close, at most */
 
 struct gateway {
 	struct event_base *base;
@@ -48,6 +51,11 @@ struct gateway {
 	struct cookie **node_cookie;	/* per [node] */
 	struct lockout *lockout;
 	struct event *sweep;		/* lockout sweep, every second */
+	/* Keys whose ban started while a conn was closing: conn_close()
+	 * closes their open conns once the outermost close is done. */
+	char banq[GATEWAY_BANQ][LOCKOUT_KEY_MAX];
+	unsigned nbanq;
+	unsigned closing;		/* conn_close() nesting depth */
 	FILE *audit;			/* audit_file, or NULL */
 	struct public *pub;		/* pinned node ports, or NULL */
 };
@@ -77,6 +85,14 @@ const struct cookie *gateway_cookie_for(const struct gateway *gw,
  * info) and, when audit_file is set, appended to it. */
 void gateway_audit(struct gateway *gw, int quiet, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Counts one failure of lockout KEY now.  When it starts a ban, KEY is
+ * queued so that every open conn under it is closed (code locked_out)
+ * right after the conn being closed now (conn.h).  Returns 1 if a ban
+ * started, else 0.
+ */
+int gateway_failure(struct gateway *gw, const char *key);
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

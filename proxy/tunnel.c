@@ -111,17 +111,33 @@ count_failure(struct tunnel *t, enum reason code)
 {
 	struct gateway *gw = t->c.gw;
 	char key[LOCKOUT_KEY_MAX];
-	uint64_t ms = clock_ms();
 
 	if (t->outbound || !reason_counts(code))
 		return;
 	snprintf(key, sizeof(key), "addr:%s", t->rip);
-	(void)lockout_failure(gw->lockout, key, ms);
+	(void)gateway_failure(gw, key);
 	if (t->peer_idx >= 0) {
 		snprintf(key, sizeof(key), "id:%s",
 		    gw->cfg->peers[t->peer_idx].identity);
-		(void)lockout_failure(gw->lockout, key, ms);
+		(void)gateway_failure(gw, key);
 	}
+}
+
+/* An inbound tunnel is under the key of its source address and, once its
+ * certificate named a [peer], of that peer's identity. */
+static int
+under_key(const struct conn *c, const char *key)
+{
+	const struct tunnel *t = (const struct tunnel *)c;
+
+	if (t->outbound)
+		return 0;
+	if (strncmp(key, "addr:", 5) == 0)
+		return strcmp(key + 5, t->rip) == 0;
+	if (strncmp(key, "id:", 3) == 0)
+		return t->peer_idx >= 0 && strcmp(key + 3,
+		    c->gw->cfg->peers[t->peer_idx].identity) == 0;
+	return 0;
 }
 
 static void
@@ -176,6 +192,7 @@ static const struct conn_ops tunnel_ops = {
 	.timeout_ms = timeout_ms,
 	.timeout = on_timeout,
 	.release = release,
+	.under_key = under_key,
 	.counted = 1,
 };
 

@@ -972,6 +972,73 @@ test_lockout_inbound_refusal(void **state)
 	assert_int_equal(lockout_bans(f->gw.lockout), 2);
 }
 
+/* A bystander inbound tunnel idle between requests, from ADDR with peer
+ * IDX (-1: before its certificate was seen). */
+static struct tunnel *
+bystander(struct fx *f, const char *addr, long idx)
+{
+	struct tunnel *t = tunnel_new(&f->gw, 0);
+
+	assert_non_null(t);
+	(void)snprintf(t->rip, sizeof(t->rip), "%s", addr);
+	(void)snprintf(t->raddr, sizeof(t->raddr), "%s:4370", addr);
+	conn_set_state(&t->c, TUN_TLS_ACCEPT);
+	if (idx >= 0) {
+		t->peer_idx = idx;
+		conn_set_state(&t->c, TUN_REQUESTS);
+	}
+	return t;
+}
+
+/* A ban acts at once: the refusal that starts it closes, with code
+ * locked_out and one audit line each, every open inbound tunnel under
+ * the banned keys (same address, or same identity), and nothing else. */
+static void
+test_lockout_ban_closes_open(void **state)
+{
+	struct fx *f = *state;
+	uint8_t m[FX_MSG_MAX];
+	char line[1024], v[64];
+	struct tunnel *out;
+	int locked = 0, refused = 0;
+
+	(void)bystander(f, FX_RIP, -1);		/* same address, in TLS */
+	(void)bystander(f, "192.0.2.99", 0);	/* same identity */
+	(void)bystander(f, "192.0.2.98", -1);	/* neither */
+	out = tunnel_new(&f->gw, 1);		/* outbound: never banned */
+	assert_non_null(out);
+	(void)snprintf(out->rip, sizeof(out->rip), "%s", FX_RIP);
+	out->peer_idx = 0;
+	conn_set_state(&out->c, TUN_ROUTE);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 4);
+
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS,
+	    "evil@hostC.test"));
+	fx_pump(f);
+	/* the refused one and the two under its keys are gone */
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 2);
+	for (int i = 0; i < 3; i++) {
+		fx_audit_next(f, line, sizeof(line));
+		fx_field(line, "code", v, sizeof(v));
+		if (strcmp(v, "locked_out") == 0) {
+			locked++;
+			assert_string_equal(fx_field(line, "verdict", v,
+			    sizeof(v)), "refused");
+		} else {
+			assert_string_equal(v, "name_not_allowed");
+			refused++;
+		}
+	}
+	assert_int_equal(refused, 1);
+	assert_int_equal(locked, 2);
+	/* no further line: each closed tunnel has exactly one */
+	assert_null(fgets(line, sizeof(line), f->gw.audit));
+	/* the bans do not count locked_out closes as failures */
+	assert_int_equal(lockout_bans(f->gw.lockout), 2);
+	f->t = NULL;
+}
+
 /* The same refusal on an outbound tunnel counts against nobody. */
 static void
 test_lockout_outbound_refusal(void **state)
@@ -1028,6 +1095,7 @@ main(void)
 		T(test_close_hidden_not_allowed),
 		T(test_lockout_inbound_refusal),
 		T(test_lockout_outbound_refusal),
+		T(test_lockout_ban_closes_open),
 	};
 
 	return cmocka_run_group_tests(tests, fx_pki_setup, fx_pki_teardown);

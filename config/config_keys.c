@@ -25,7 +25,7 @@
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
 #define IDENTITY_MAX	255
-#define LOCKOUT_MAX	1000000
+#define LOCKOUT_MAX	1000	/* = LOCKOUT_MAX_FAILURES: a time kept per failure */
 #define LOCKOUT_MIN_MS	1000
 #define WINDOW_MAX_MS	(60 * 60 * 1000)
 #define BAN_MAX_MS	(24 * 60 * 60 * 1000)

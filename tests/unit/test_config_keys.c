@@ -150,18 +150,18 @@ test_lockout(void **state)
 {
 	struct tmp *t = *state;
 
-	load_ok(t, GW "lockout_failures = 1000000\nlockout_window = 1s\n"
+	load_ok(t, GW "lockout_failures = 1000\nlockout_window = 1s\n"
 	    "lockout_ban = 1000ms\n" TLS);
-	assert_int_equal(t->cfg->lockout_failures, 1000000);
+	assert_int_equal(t->cfg->lockout_failures, 1000);
 	assert_int_equal(t->cfg->lockout_window_ms, 1000);
 	assert_int_equal(t->cfg->lockout_ban_ms, 1000);
 	load_ok(t, GW "lockout_window = 3600\nlockout_ban = 1440m\n" TLS);
 	assert_int_equal(t->cfg->lockout_window_ms, 3600000);
 	assert_int_equal(t->cfg->lockout_ban_ms, 86400000);
-	load_err(t, GW "lockout_failures = 1000001\n", ":3: lockout_failures:"
-	    " \"1000001\" is not a number 0..1000000");
+	load_err(t, GW "lockout_failures = 1001\n", ":3: lockout_failures:"
+	    " \"1001\" is not a number 0..1000");
 	load_err(t, GW "lockout_failures = -1\n", ":3: lockout_failures:"
-	    " \"-1\" is not a number 0..1000000");
+	    " \"-1\" is not a number 0..1000");
 	load_err(t, GW "lockout_window = 2h\n",
 	    ":3: lockout_window: 2h is not in 1s..1h");
 	load_err(t, GW "lockout_window = 3601s\n",

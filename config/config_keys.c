@@ -238,6 +238,19 @@ set_max_connections(const struct config_key *k,
 	return 0;
 }
 
+/* A connection count 1..CONN_MAX into K's field. */
+static int
+set_conn_count(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	unsigned long n;
+
+	if (config_parse_uint(v, 1, CONN_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 1..%d", v, CONN_MAX);
+	*(unsigned *)config_key_field(k, ctx) = (unsigned)n;
+	return 0;
+}
+
 static int
 set_buffer_size(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -438,6 +451,12 @@ const struct config_key config_keys[] = {
 	{ "gateway", "alias_network", "127.0.1.0/24", 0, 0,
 	    set_alias_network },
 	{ "gateway", "max_connections", "1024", 0, 0, set_max_connections },
+	{ "gateway", "max_local_connections", "1024", 0,
+	    OFF(max_local_connections), set_conn_count },
+	{ "gateway", "max_pending", "256", 0, OFF(max_pending),
+	    set_conn_count },
+	{ "gateway", "max_pending_per_source", "16", 0,
+	    OFF(max_pending_per_source), set_conn_count },
 	{ "gateway", "buffer_size", "64k", 0, 0, set_buffer_size },
 	{ "gateway", "epmd_timeout", "10s", 0, OFF(epmd_timeout_ms),
 	    set_timeout },

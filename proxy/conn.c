@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -22,20 +23,79 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 	c->ops->timeout(c);
 }
 
+/* The oldest conn holding a pending slot of SRC, or NULL. */
+static struct conn *
+oldest_pending(struct gateway *gw, const char *src)
+{
+	struct conn *c, *found = NULL;
+
+	for (c = gw->conns; c != NULL; c = c->next)	/* newest first */
+		if (c->pending && strcmp(c->src, src) == 0)
+			found = c;
+	return found;
+}
+
+/* Takes a pending slot for SRC, evicting when that is fair.  Returns 0
+ * or -1 (refused, logged). */
+static int
+take_pending(struct gateway *gw, const char *src)
+{
+	char victim[PENDING_SRC_MAX], why[PENDING_SRC_MAX + 80];
+	struct conn *old;
+
+	for (int tries = 0; tries < 4; tries++) {
+		switch (pending_take(gw->pending, src, clock_ms(), victim,
+		    sizeof(victim))) {
+		case PENDING_OK:
+			return 0;
+		case PENDING_SOURCE_FULL:
+			gateway_refused(gw, "max_pending_per_source",
+			    gw->max_pending_src, src);
+			return -1;
+		case PENDING_FULL:
+			gateway_refused(gw, "max_pending", gw->max_pending, src);
+			return -1;
+		case PENDING_EVICT:
+			if ((old = oldest_pending(gw, victim)) == NULL) {
+				gateway_refused(gw, "max_pending",
+				    gw->max_pending, src);
+				return -1;
+			}
+			snprintf(why, sizeof(why), "not authenticated, and "
+			    "max_pending (%u) is reached: room made for %s",
+			    gw->max_pending, src);
+			conn_close(old, RC_EVICTED, why);
+			break;
+		}
+	}
+	gateway_refused(gw, "max_pending", gw->max_pending, src);
+	return -1;
+}
+
 int
 conn_init(struct conn *c, struct gateway *gw, enum conn_kind kind,
-    const struct conn_ops *ops)
+    const struct conn_ops *ops, enum conn_budget budget, const char *src)
 {
-	if (ops->counted && gateway_admit(gw, ops->kind) == -1)
+	int remote = budget == CONN_REMOTE;
+
+	if (src != NULL && gw->pending != NULL && take_pending(gw, src) == -1)
 		return -1;
+	if (budget != CONN_UNCOUNTED && gateway_admit(gw, remote,
+	    src != NULL ? src : ops->kind) == -1)
+		goto fail;
 	c->kind = kind;
 	c->ops = ops;
 	c->gw = gw;
+	c->budget = budget;
 	half_init(&c->h);
 	if ((c->timer = evtimer_new(gw->base, conn_timeout, c)) == NULL) {
-		if (ops->counted)
-			gateway_release(gw);
-		return -1;
+		if (budget != CONN_UNCOUNTED)
+			gateway_release(gw, remote);
+		goto fail;
+	}
+	if (src != NULL && gw->pending != NULL) {
+		c->pending = 1;
+		snprintf(c->src, sizeof(c->src), "%s", src);
 	}
 	c->id = gateway_next_id(gw);
 	c->start_ms = clock_ms();
@@ -44,6 +104,19 @@ conn_init(struct conn *c, struct gateway *gw, enum conn_kind kind,
 		gw->conns->prev = c;
 	gw->conns = c;
 	return 0;
+fail:
+	if (src != NULL && gw->pending != NULL)
+		pending_give(gw->pending, src);
+	return -1;
+}
+
+void
+conn_authenticated(struct conn *c)
+{
+	if (!c->pending)
+		return;
+	c->pending = 0;
+	pending_give(c->gw->pending, c->src);
 }
 
 const char *
@@ -150,8 +223,9 @@ conn_close(struct conn *c, enum reason code, const char *why)
 		c->next->prev = c->prev;
 	half_clear(&c->h);
 	event_free(c->timer);
-	if (c->ops->counted)
-		gateway_release(gw);
+	conn_authenticated(c);		/* its pending slot, if any */
+	if (c->budget != CONN_UNCOUNTED)
+		gateway_release(gw, c->budget == CONN_REMOTE);
 	free(c);
 	/* Only the outermost close: an inner one runs inside a release
 	 * hook, whose conn is still in the list. */

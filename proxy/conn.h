@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "proxy/half.h"
+#include "proxy/wire/pending.h"
 #include "proxy/wire/reason.h"
 
 struct gateway;
@@ -50,6 +51,15 @@ enum conn_kind {
 };
 
 #define CONN_TIMER_KEEP	(~0u)	/* timeout_ms: leave the timer as it is */
+
+/* Which budget a conn is held against (gateway.h). */
+enum conn_budget {
+	CONN_UNCOUNTED = 0,	/* made for a conn that is counted (a link,
+				   an epmd query), or pooled per peer */
+	CONN_LOCAL,		/* opened by this host's nodes:
+				   max_local_connections */
+	CONN_REMOTE		/* opened by another host: max_connections */
+};
 
 struct conn_ops {
 	const char *kind;		/* "tunnel", "epmd", "link", "epmdc" */
@@ -68,7 +78,6 @@ struct conn_ops {
 	/* 1 if C is under lockout key KEY ("addr:IP", "id:IDENTITY"): a
 	 * ban of KEY closes it.  NULL: no key applies to the kind. */
 	int (*under_key)(const struct conn *c, const char *key);
-	int counted;			/* 1: held against max_connections */
 };
 
 struct conn {
@@ -86,16 +95,28 @@ struct conn {
 	enum reason code;		/* set by conn_fail() */
 	const char *why;		/* set by conn_fail() */
 	char whybuf[160];
+	enum conn_budget budget;
+	int pending;			/* holds a slot for SRC: not yet
+					   authenticated */
+	char src[PENDING_SRC_MAX];	/* its source address, for that */
 };
 
 /*
  * Sets up C (zeroed by the caller, of OPS's kind) on GW: an id, the list,
- * the timer, the start time.  Counts it against max_connections when the
- * kind is counted.  Returns 0, or -1 (cap reached or no memory; nothing
- * to undo, C not in the list).
+ * the timer, the start time.  Counts it against BUDGET.  With SRC (an
+ * address, for a connection another host opened that has not
+ * authenticated yet), it also takes one of the slots of max_pending and
+ * max_pending_per_source; when all are taken, the oldest unauthenticated
+ * conn of the source holding most is closed (code evicted) if that
+ * source holds more than SRC.  Returns 0, or -1 (a budget reached or no
+ * memory; logged at most once a second; nothing to undo, C not in the
+ * list).
  */
 int conn_init(struct conn *c, struct gateway *gw, enum conn_kind kind,
-    const struct conn_ops *ops);
+    const struct conn_ops *ops, enum conn_budget budget, const char *src);
+
+/* C has authenticated: gives back its pending slot (if it holds one). */
+void conn_authenticated(struct conn *c);
 
 /* Moves C to STATE, checking the transition (a bad one is a programming
  * error) and arming the state's timer.  Traced at debug level. */

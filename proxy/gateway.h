@@ -5,8 +5,11 @@
  * It holds the event base, the frozen configuration, the registry of local
  * nodes, the two TLS contexts, one struct peer per [peer] section, the
  * cookies, the lockout table and the list of every open connection
- * (conn.h), and counts connections against max_connections.  Start-up and
- * teardown are gateway_start.h's.
+ * (conn.h).  It keeps the budgets: connections this host's nodes open
+ * (local) and those other hosts open (remote) are counted apart, so that
+ * remote load never takes what local nodes need, and remote connections
+ * not yet authenticated hold slots capped per source address and in
+ * total (wire/pending.h).  Start-up and teardown are gateway_start.h's.
  */
 #ifndef DISTGATE_GATEWAY_H
 #define DISTGATE_GATEWAY_H
@@ -27,6 +30,7 @@ struct peer;
 struct registry;
 struct conn;
 struct cookie;
+struct pending;
 struct public;
 
 #define GATEWAY_BANQ	8	/* bans started by one close, at most */
@@ -42,9 +46,13 @@ struct gateway {
 	struct peer **peers;		/* parallel to cfg->peers */
 	size_t npeers;
 	uint64_t next_id;
-	unsigned nconns;		/* counted connections, all kinds */
+	unsigned nconns;		/* counted connections, both budgets */
+	unsigned nlocal, nremote;	/* held against each budget */
+	unsigned max_local, max_remote;	/* the budgets in force */
+	unsigned max_pending, max_pending_src;
+	struct pending *pending;	/* slots of unauthenticated ones */
 	struct conn *conns;		/* every open conn, newest first */
-	unsigned long refused;		/* refused for max_connections */
+	unsigned long refused;		/* refused for a budget */
 	struct event *sigev[3];
 	struct cookie *cookie;		/* [gateway] cookie_file, or NULL */
 	struct cookie **peer_cookie;	/* per [peer], NULL entries */
@@ -66,11 +74,30 @@ uint64_t gateway_next_id(struct gateway *gw);
 /*
  * Counts one connection against max_connections.  Returns 0, or -1 when
  * the cap is reached (the caller closes the socket; a warning is logged at
- * most once a second).
+ * most once a second).  REMOTE 1: against max_connections (opened by
+ * another host), 0: against max_local_connections (opened by a local
+ * node).
  */
-int gateway_admit(struct gateway *gw, const char *what);
-/* Releases what gateway_admit() counted. */
-void gateway_release(struct gateway *gw);
+int gateway_admit(struct gateway *gw, int remote, const char *what);
+/* Releases what gateway_admit() counted against the same budget. */
+void gateway_release(struct gateway *gw, int remote);
+
+/*
+ * Sets the budgets in force from the configuration, fitted to NOFILE
+ * file descriptors (the process's limit): a counted connection may hold
+ * two, and RESERVE more are kept for listeners, links and logs.  When
+ * NOFILE is too small for the configured budgets, the remote ones shrink
+ * first (down to what is left after the local one), then the local one;
+ * returns 1 then (the caller logs it), else 0.  Pending caps are at most
+ * the remote budget.
+ */
+int gateway_budgets(struct gateway *gw, unsigned long nofile,
+    unsigned reserve);
+
+/* Logs (at most once a second, with a running count) that a connection
+ * from SRC was refused for LIMIT, and counts it. */
+void gateway_refused(struct gateway *gw, const char *limit, unsigned cap,
+    const char *src);
 
 /*
  * Returns the cookie for a connection between local node LOCAL_ALIVE and

@@ -90,8 +90,13 @@ on_timeout(struct conn *c)
 		conn_close(c, RC_TIMEOUT, "idle timeout");
 		return;
 	}
+	if (c->state == TUN_TLS_ACCEPT) {
+		/* Counted for lockout: a source that keeps connecting and
+		 * stalling is banned like one that fails. */
+		conn_close(c, RC_TLS_TIMEOUT, "TLS handshake timeout");
+		return;
+	}
 	conn_close(c, RC_TIMEOUT,
-	    c->state == TUN_TLS_ACCEPT ? "TLS handshake timeout" :
 	    c->state == TUN_REQUESTS ? "no request in time" :
 	    c->state == TUN_NODE_CONNECT ? "node connect timeout" :
 	    c->state == TUN_ROUTE ? "route timeout" :
@@ -193,7 +198,6 @@ static const struct conn_ops tunnel_ops = {
 	.timeout = on_timeout,
 	.release = release,
 	.under_key = under_key,
-	.counted = 1,
 };
 
 static int
@@ -209,19 +213,22 @@ kicked(evutil_socket_t fd, short what, void *arg)
 	tunnel_io(fd, what, arg);
 }
 
-struct tunnel *
-tunnel_new(struct gateway *gw, int outbound)
+static struct tunnel *
+tunnel_make(struct gateway *gw, int outbound, const char *src)
 {
 	struct tunnel *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops) == -1) {
+	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops, outbound ?
+	    CONN_LOCAL : CONN_REMOTE, src) == -1) {
 		free(t);
 		return NULL;
 	}
 	t->outbound = outbound != 0;
 	t->peer_idx = -1;
+	if (src != NULL)
+		snprintf(t->rip, sizeof(t->rip), "%s", src);
 	t->step = no_step;
 	half_init(&t->local);
 	t->last_io = (time_t)(t->c.start_ms / 1000);
@@ -232,6 +239,18 @@ tunnel_new(struct gateway *gw, int outbound)
 		return NULL;
 	}
 	return t;
+}
+
+struct tunnel *
+tunnel_new(struct gateway *gw, int outbound)
+{
+	return tunnel_make(gw, outbound, NULL);
+}
+
+struct tunnel *
+tunnel_new_pending(struct gateway *gw, const char *src)
+{
+	return tunnel_make(gw, 0, src);
 }
 
 void

@@ -93,9 +93,15 @@ struct tunnel {
 	char acceptor[TUNNEL_NAME_MAX];
 };
 
-/* Returns a new tunnel in TUN_NEW, counted against max_connections (NULL
- * when the cap is reached or memory is short; nothing else to undo). */
+/* Returns a new tunnel in TUN_NEW, counted against max_local_connections
+ * (OUTBOUND: a local node dialled out) or max_connections (NULL when the
+ * budget is spent or memory is short; nothing else to undo). */
 struct tunnel *tunnel_new(struct gateway *gw, int outbound);
+
+/* Returns a new inbound tunnel from source address SRC, not yet
+ * authenticated: counted against max_connections and holding a pending
+ * slot of SRC (conn_init) until conn_authenticated().  NULL when refused. */
+struct tunnel *tunnel_new_pending(struct gateway *gw, const char *src);
 
 /* The libevent callback of both halves: runs t->step and closes the
  * tunnel if it fails. */

@@ -206,6 +206,9 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->alias_network.s_addr, inet_addr("127.0.1.0"));
 	assert_int_equal(c->alias_prefix, 24);
 	assert_int_equal(c->max_connections, 1024);
+	assert_int_equal(c->max_local_connections, 1024);
+	assert_int_equal(c->max_pending, 256);
+	assert_int_equal(c->max_pending_per_source, 16);
 	assert_int_equal(c->buffer_size, 65536);
 	assert_int_equal(c->epmd_timeout_ms, 10000);
 	assert_int_equal(c->tls_timeout_ms, 5000);

@@ -293,8 +293,9 @@ struct fx {
 
 /*
  * Per-test setup: the gateway with its defaults (buffer 64 KiB, generous
- * timers, cap 64, lockout after 1 failure, no cookie, no audit line yet).
- * Tests change f->cfg fields before making tunnels.
+ * timers, budgets of 64, no pending slots table, lockout after 1 failure,
+ * no cookie, no audit line yet).  Tests change f->cfg fields before
+ * making tunnels (budgets: then call gateway_budgets() again).
  */
 FX int
 fx_setup(void **state)
@@ -315,6 +316,9 @@ fx_setup(void **state)
 	f->peer.via_idx = -1;
 	f->cfg.buffer_size = 65536;
 	f->cfg.max_connections = 64;
+	f->cfg.max_local_connections = 64;
+	f->cfg.max_pending = 64;
+	f->cfg.max_pending_per_source = 64;
 	f->cfg.tls_timeout_ms = 5000;
 	f->cfg.connect_timeout_ms = 5000;
 	f->cfg.handshake_timeout_ms = 10000;
@@ -327,6 +331,7 @@ fx_setup(void **state)
 	f->cfg.peers = &f->peer;
 	f->cfg.npeers = 1;
 	f->gw.cfg = &f->cfg;
+	(void)gateway_budgets(&f->gw, 1UL << 20, 0);
 	if ((f->base = event_base_new()) == NULL)
 		goto fail;
 	f->gw.base = f->base;

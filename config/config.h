@@ -138,6 +138,12 @@ struct config {
 					   default 60000 */
 	unsigned lockout_ban_ms;	/* how long a ban lasts; default
 					   300000 */
+	unsigned lockout_guesses;	/* wrong cookies per peer identity in
+					   any hour; 0 = no limit; default
+					   10 */
+	unsigned lockout_known_good_ms;	/* how long a node name (or address)
+					   that proved itself stays known
+					   good; default 24h */
 	char *audit_file;		/* optional: audit lines also go to
 					   this file (appended); NULL = log */
 	struct config_sockaddr public_epmd; /* public EPMD for native TLS

@@ -29,6 +29,8 @@
 #define LOCKOUT_MIN_MS	1000
 #define WINDOW_MAX_MS	(60 * 60 * 1000)
 #define BAN_MAX_MS	(24 * 60 * 60 * 1000)
+#define GUESSES_MAX	1000	/* = TRUST_MAX_GUESSES */
+#define GOOD_MAX_MS	(720U * 60 * 60 * 1000)	/* 30 days */
 
 static int why(const struct config_setctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -321,6 +323,27 @@ set_lockout_failures(const struct config_key *k,
 }
 
 static int
+set_lockout_guesses(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 0, GUESSES_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 0..%d", v, GUESSES_MAX);
+	ctx->cfg->lockout_guesses = (unsigned)n;
+	return 0;
+}
+
+static int
+set_known_good(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	return set_duration_in(k, ctx, v, LOCKOUT_MIN_MS, GOOD_MAX_MS,
+	    "1s..720h");
+}
+
+static int
 set_expose(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
 {
@@ -475,6 +498,9 @@ const struct config_key config_keys[] = {
 	    set_lockout_window },
 	{ "gateway", "lockout_ban", "5m", 0, OFF(lockout_ban_ms),
 	    set_lockout_ban },
+	{ "gateway", "lockout_guesses", "10", 0, 0, set_lockout_guesses },
+	{ "gateway", "lockout_known_good", "24h", 0,
+	    OFF(lockout_known_good_ms), set_known_good },
 	{ "gateway", "audit_file", NULL, EMPTY, OFF(audit_file),
 	    config_set_new_file },
 	{ "gateway", "public_epmd", NULL, EMPTY, 0, config_set_public_epmd },

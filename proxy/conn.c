@@ -35,6 +35,12 @@ oldest_pending(struct gateway *gw, const char *src)
 	return found;
 }
 
+/* A source at its cap may replace its own oldest unauthenticated conn
+ * when that one has waited this long: a handshake between gateways takes
+ * milliseconds, so a user of the peer host who holds stalled connections
+ * from its address cannot keep that host's gateway out. */
+#define PENDING_STALE_MS	1000
+
 /* Takes a pending slot for SRC, evicting when that is fair.  Returns 0
  * or -1 (refused, logged). */
 static int
@@ -49,9 +55,19 @@ take_pending(struct gateway *gw, const char *src)
 		case PENDING_OK:
 			return 0;
 		case PENDING_SOURCE_FULL:
-			gateway_refused(gw, "max_pending_per_source",
-			    gw->max_pending_src, src);
-			return -1;
+			old = oldest_pending(gw, src);
+			if (old == NULL || clock_ms() - old->start_ms <
+			    PENDING_STALE_MS) {
+				gateway_refused(gw, "max_pending_per_source",
+				    gw->max_pending_src, src);
+				return -1;
+			}
+			snprintf(why, sizeof(why), "not authenticated after "
+			    "%u ms, and max_pending_per_source (%u) is reached: "
+			    "room made for a newer one", PENDING_STALE_MS,
+			    gw->max_pending_src);
+			conn_close(old, RC_EVICTED, why);
+			break;
 		case PENDING_FULL:
 			gateway_refused(gw, "max_pending", gw->max_pending, src);
 			return -1;

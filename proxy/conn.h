@@ -75,8 +75,9 @@ struct conn_ops {
 	/* Called by conn_close() first: log the summary line, cancel what C
 	 * waits on, free the kind's own parts (not the half, timer or C). */
 	void (*release)(struct conn *c, enum reason code, const char *why);
-	/* 1 if C is under lockout key KEY ("addr:IP", "id:IDENTITY"): a
-	 * ban of KEY closes it.  NULL: no key applies to the kind. */
+	/* 1 if C is under lockout key KEY ("addr:IP", "id:IDENTITY",
+	 * "node:IDENTITY/NAME"; guard.h): a ban of KEY closes it.  NULL: no
+	 * key applies to the kind. */
 	int (*under_key)(const struct conn *c, const char *key);
 };
 
@@ -108,7 +109,8 @@ struct conn {
  * authenticated yet), it also takes one of the slots of max_pending and
  * max_pending_per_source; when all are taken, the oldest unauthenticated
  * conn of the source holding most is closed (code evicted) if that
- * source holds more than SRC.  Returns 0, or -1 (a budget reached or no
+ * source holds more than SRC; when SRC's are, its own oldest is, if it
+ * has waited a second or more.  Returns 0, or -1 (a budget reached or no
  * memory; logged at most once a second; nothing to undo, C not in the
  * list).
  */

@@ -32,6 +32,7 @@ struct conn;
 struct cookie;
 struct pending;
 struct public;
+struct trust;
 
 #define GATEWAY_BANQ	8	/* bans started by one close, at most */
 
@@ -58,6 +59,7 @@ struct gateway {
 	struct cookie **peer_cookie;	/* per [peer], NULL entries */
 	struct cookie **node_cookie;	/* per [node] */
 	struct lockout *lockout;
+	struct trust *trust;		/* known good, guesses (guard.h) */
 	struct event *sweep;		/* lockout sweep, every second */
 	/* Keys whose ban started while a conn was closing: conn_close()
 	 * closes their open conns once the outermost close is done. */

@@ -28,6 +28,7 @@
 #include "proxy/util/sockaddr.h"
 #include "proxy/wire/lockout.h"
 #include "proxy/wire/pending.h"
+#include "proxy/wire/trust.h"
 #include "proxy/wire/registry.h"
 
 #define REGISTRY_MAX	4096
@@ -67,6 +68,7 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)lockout_sweep(gw->lockout, clock_ms());
+	(void)trust_sweep(gw->trust, clock_ms());
 }
 
 /*
@@ -189,8 +191,10 @@ gateway_start(struct gateway *gw, struct event_base *base,
 		return -1;
 	gw->lockout = lockout_new(cfg->lockout_failures,
 	    cfg->lockout_window_ms, cfg->lockout_ban_ms);
+	gw->trust = trust_new(cfg->lockout_guesses, 3600 * 1000,
+	    cfg->lockout_known_good_ms);
 	gw->sweep = event_new(base, -1, EV_PERSIST, on_sweep, gw);
-	if (gw->lockout == NULL || gw->sweep == NULL) {
+	if (gw->lockout == NULL || gw->trust == NULL || gw->sweep == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -283,6 +287,7 @@ gateway_stop(struct gateway *gw)
 	free(gw->peer_cookie);
 	free(gw->node_cookie);
 	lockout_free(gw->lockout);
+	trust_free(gw->trust);
 	pending_free(gw->pending);
 	if (gw->sweep != NULL)
 		event_free(gw->sweep);

@@ -14,6 +14,7 @@
 #include "crypto/tls.h"
 #include "proxy/bastion.h"
 #include "proxy/gateway.h"
+#include "proxy/guard.h"
 #include "proxy/netutil.h"
 #include "proxy/splice.h"
 #include "proxy/tunnel.h"
@@ -31,7 +32,8 @@ static int inbound_step(struct tunnel *t);
 
 /*
  * A connection to the TLS port or a pinned node port.  A banned source is
- * closed at once (before any TLS); any other holds one of its address's
+ * closed at once (before any TLS) unless a peer's certificate came from
+ * it recently (guard.h); any other holds one of its address's
  * pending slots (conn_init) until its certificate names a [peer], for at
  * most tls_timeout.
  */
@@ -39,14 +41,13 @@ static void
 accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
     const char *direct)
 {
-	char key[LOCKOUT_KEY_MAX], ip[PENDING_SRC_MAX];
+	char ip[PENDING_SRC_MAX];
 	struct tunnel *t;
 	int banned;
 	SSL *ssl;
 
 	sa_fmt_ip(peer, ip, sizeof(ip));
-	snprintf(key, sizeof(key), "addr:%s", ip);
-	banned = lockout_banned(gw->lockout, key, clock_ms());
+	banned = guard_refuse_addr(gw, ip);
 	if ((t = banned ? tunnel_new(gw, 0) : tunnel_new_pending(gw, ip)) ==
 	    NULL) {
 		close(fd);
@@ -128,6 +129,7 @@ check_identity(struct tunnel *t)
 		    (unsigned long long)t->c.id, SSL_get_version(t->c.h.ssl),
 		    SSL_get_cipher_name(t->c.h.ssl), cfg->peers[i].name);
 		conn_authenticated(&t->c);
+		guard_addr_proved(t->c.gw, t->rip);
 		return 0;
 	}
 	ident_describe(cert, desc, sizeof(desc));

@@ -13,12 +13,12 @@
 #include "crypto/ident.h"
 #include "proxy/epmdc.h"
 #include "proxy/gateway.h"
+#include "proxy/guard.h"
 #include "proxy/gwlink.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/gwproto.h"
 #include "proxy/wire/hs_verify.h"
-#include "proxy/wire/lockout.h"
 
 #define REQUEST_IDLE_MS	30000	/* inbound: silence allowed between requests */
 
@@ -110,39 +110,40 @@ copy_name(char *dst, const char *src)
 	snprintf(dst, TUNNEL_NAME_MAX, "%.*s", TUNNEL_NAME_MAX - 1, src);
 }
 
-/* Counts a refusal of an inbound tunnel against its source (lockout). */
+/* What the lockout model knows of inbound tunnel T. */
+static void
+subject(const struct tunnel *t, struct guard_subject *s)
+{
+	s->ip = t->rip;
+	s->identity = t->peer_idx >= 0 ?
+	    t->c.gw->cfg->peers[t->peer_idx].identity : NULL;
+	s->initiator = t->initiator;
+	s->settled = t->c.state == TUN_ESTABLISHED;
+}
+
+/* Counts a refusal of an inbound tunnel (lockout; guard.h). */
 static void
 count_failure(struct tunnel *t, enum reason code)
 {
-	struct gateway *gw = t->c.gw;
-	char key[LOCKOUT_KEY_MAX];
+	struct guard_subject s;
 
-	if (t->outbound || !reason_counts(code))
+	if (t->outbound)
 		return;
-	snprintf(key, sizeof(key), "addr:%s", t->rip);
-	(void)gateway_failure(gw, key);
-	if (t->peer_idx >= 0) {
-		snprintf(key, sizeof(key), "id:%s",
-		    gw->cfg->peers[t->peer_idx].identity);
-		(void)gateway_failure(gw, key);
-	}
+	subject(t, &s);
+	guard_count(t->c.gw, &s, code);
 }
 
-/* An inbound tunnel is under the key of its source address and, once its
- * certificate named a [peer], of that peer's identity. */
+/* Whether a ban of KEY closes inbound tunnel C (guard.h). */
 static int
 under_key(const struct conn *c, const char *key)
 {
 	const struct tunnel *t = (const struct tunnel *)c;
+	struct guard_subject s;
 
 	if (t->outbound)
 		return 0;
-	if (strncmp(key, "addr:", 5) == 0)
-		return strcmp(key + 5, t->rip) == 0;
-	if (strncmp(key, "id:", 3) == 0)
-		return t->peer_idx >= 0 && strcmp(key + 3,
-		    c->gw->cfg->peers[t->peer_idx].identity) == 0;
-	return 0;
+	subject(t, &s);
+	return guard_under(c->gw, &s, key);
 }
 
 static void
@@ -175,6 +176,9 @@ release(struct conn *c, enum reason code, const char *why)
 	    (unsigned long long)c->bytes_out, (unsigned long long)c->bytes_in,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
 	count_failure(t, code);
+	if (t->proved)		/* known good from its end, too */
+		guard_proved(gw, cfg->peers[t->peer_idx].identity,
+		    t->initiator);
 	free(t->hv);
 	if (t->link != NULL)
 		gwlink_cancel(t->link);

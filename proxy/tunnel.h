@@ -78,6 +78,8 @@ struct tunnel {
 	unsigned direct:1;		/* inbound on a pinned node port: no
 					   gateway request */
 	unsigned waiting:1;		/* inbound: a bastion lookup runs */
+	unsigned proved:1;		/* inbound: established, the initiator's
+					   cookie checked (guard.h) */
 	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
 	long bpeer;			/* its target peer index */
 	struct epmdc *query;		/* bastion: pending epmd lookup */

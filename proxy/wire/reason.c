@@ -37,8 +37,12 @@ static const struct reason_info table[RC_NREASONS] = {
 	    "an inbound TLS handshake did not finish within `tls_timeout`: a "
 	    "client that connects and then says nothing, or stalls" },
 	[RC_LOCKED_OUT] = { "locked_out", REF, 0,
-	    "the source address or certificate identity is banned (see "
-	    "below)" },
+	    "the source address, certificate identity or node name is banned "
+	    "(see below)" },
+	[RC_GUESS_LIMIT] = { "guess_limit", REF, 0,
+	    "the peer identity has sent `lockout_guesses` wrong cookies in the "
+	    "last hour, and this node name is not known good from it: refused "
+	    "before its cookie is checked (see below)" },
 	[RC_EVICTED] = { "evicted", REF, 1,
 	    "a connection not yet authenticated, closed to make room: every "
 	    "`max_pending` slot was taken and its source address held the "

@@ -2,7 +2,9 @@
 # Goal of this test: the lockout window slides, as docs/configuration.md
 # says ("how far back failures are counted"), so a burst that straddles
 # the end of a window is counted whole.  Gateway B has lockout_window =
-# 10s and the default lockout_failures = 10.  On hostA a node a9 with a
+# 10s and the default lockout_failures = 10 (and lockout_guesses = 0, so
+# that the guess budget, scenario 31, does not stop the burst first: the
+# window here counts the failures of the node name a9 from hostA).  On hostA a node a9 with a
 # WRONG cookie tries to connect to b1: once at t = 0, 8 times at t = 7 s
 # and 8 more times at t = 11 s.  At 11 s the 8 failures of 7 s are still
 # inside the last 10 s, so the second attempt of the last burst is the
@@ -34,7 +36,8 @@ SEQUENCE="
 
 ns_setup 2
 gw_start hostA "cookie_file = $DG_COOKIE_FILE"
-gw_start hostB "cookie_file = $DG_COOKIE_FILE" "lockout_window = 10s"
+gw_start hostB "cookie_file = $DG_COOKIE_FILE" "lockout_window = 10s" \
+	"lockout_guesses = 0"
 node_start hostB b1
 
 step "a9 (wrong cookie): 1 attempt at 0 s, 8 at 7 s, 8 at 11 s"

@@ -221,6 +221,8 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->lockout_failures, 10);
 	assert_int_equal(c->lockout_window_ms, 60000);
 	assert_int_equal(c->lockout_ban_ms, 300000);
+	assert_int_equal(c->lockout_guesses, 10);
+	assert_int_equal(c->lockout_known_good_ms, 86400000);
 	assert_null(c->audit_file);
 	assert_int_equal(c->public_epmd.len, 0);
 	assert_int_equal(c->public_names, 0);

@@ -54,6 +54,8 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_int_equal(a->lockout_failures, b->lockout_failures);
 	assert_int_equal(a->lockout_window_ms, b->lockout_window_ms);
 	assert_int_equal(a->lockout_ban_ms, b->lockout_ban_ms);
+	assert_int_equal(a->lockout_guesses, b->lockout_guesses);
+	assert_int_equal(a->lockout_known_good_ms, b->lockout_known_good_ms);
 	assert_string_equal(a->cert, b->cert);
 	assert_string_equal(a->key, b->key);
 	assert_string_equal(a->ca, b->ca);

@@ -176,6 +176,16 @@ test_lockout(void **state)
 	    ":3: lockout_ban: 25h is not in 1s..24h");
 	load_err(t, GW "lockout_ban = 1d\n", ":3: lockout_ban: \"1d\" is not a"
 	    " duration (250ms, 10s, 2m)");
+	load_ok(t, GW "lockout_guesses = 0\nlockout_known_good = 720h\n" TLS);
+	assert_int_equal(t->cfg->lockout_guesses, 0);
+	assert_int_equal(t->cfg->lockout_known_good_ms, 2592000000U);
+	load_ok(t, GW "lockout_guesses = 1000\nlockout_known_good = 1s\n" TLS);
+	assert_int_equal(t->cfg->lockout_guesses, 1000);
+	assert_int_equal(t->cfg->lockout_known_good_ms, 1000);
+	load_err(t, GW "lockout_guesses = 1001\n", ":3: lockout_guesses:"
+	    " \"1001\" is not a number 0..1000");
+	load_err(t, GW "lockout_known_good = 721h\n",
+	    ":3: lockout_known_good: 721h is not in 1s..720h");
 
 }
 

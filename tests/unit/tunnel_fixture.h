@@ -53,6 +53,7 @@
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/lockout.h"
+#include "proxy/wire/trust.h"
 
 /* Not every test file uses every helper. */
 #define FX	static __attribute__((unused))
@@ -373,6 +374,7 @@ fx_teardown(void **state)
 	free(f->gw.peer_cookie);
 	free(f->gw.node_cookie);
 	lockout_free(f->gw.lockout);
+	trust_free(f->gw.trust);
 	fclose(f->gw.audit);
 	event_base_free(f->base);
 	free(f);

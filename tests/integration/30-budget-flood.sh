@@ -27,6 +27,10 @@ B=b1@hostB.test
 SLOTS=5000
 REOPEN_MS=5000
 RSS_LIMIT_KB=$((32 * 1024))
+# AddressSanitizer's shadow memory and quarantine are not the gateway's:
+# under a sanitizer build the RSS is printed, not held to the bound.
+ASAN=0
+grep -qa __asan_init "$DG_BIN" && ASAN=1
 RESOLVE_B1=$(gw_req_hex 01 b1)
 
 hard=$(ulimit -Hn)
@@ -84,6 +88,16 @@ rss_start() {
 }
 rss_stop() { stop_pids 2 TERM "$DG_RSS_PID"; }
 rss_max() { sort -n "$DG_WORK/rss-$1" | tail -n 1; }
+# rss_bound KB: KB is under RSS_LIMIT_KB (not checked under ASan).
+rss_bound() {
+	if [ "$ASAN" = 1 ]; then
+		pass "(sanitizer build: RSS $1 kB not held to $RSS_LIMIT_KB kB)"
+	elif [ "$1" -lt "$RSS_LIMIT_KB" ]; then
+		pass "B's RSS stayed under $RSS_LIMIT_KB kB"
+	else
+		fail "B's RSS reached $1 kB (limit $RSS_LIMIT_KB)"
+	fi
+}
 
 # attack_start HOST SRCS [HEX]: the attacker on hostC, SLOTS connections
 # from the comma-separated SRCS to HOST's TLS port, each sending the bytes
@@ -153,7 +167,7 @@ attack_stop
 t_end=$(now_ms)
 rss1=$(rss_max hostB)
 pass "figure: B's highest RSS during attack 1: $rss1 kB"
-[ "$rss1" -lt "$RSS_LIMIT_KB" ] || fail "B's RSS reached $rss1 kB (limit $RSS_LIMIT_KB)"
+rss_bound "$rss1"
 r=$(rt_count "$t_start" "$t_end") || fail "rpc to a1"
 [[ $r =~ ^\{([0-9]+),([0-9]+)\}$ ]] || fail "a1's counts: $r"
 pass "figure: a1's round trips during attack 1: ${BASH_REMATCH[1]} (failed: ${BASH_REMATCH[2]})"
@@ -179,7 +193,7 @@ attack_stop
 t_end=$(now_ms)
 rss2=$(rss_max hostB)
 pass "figure: B's highest RSS during attack 2: $rss2 kB"
-[ "$rss2" -lt "$RSS_LIMIT_KB" ] || fail "B's RSS reached $rss2 kB (limit $RSS_LIMIT_KB)"
+rss_bound "$rss2"
 r=$(rt_count "$t_start" "$t_end") || fail "rpc to a1"
 [[ $r =~ ^\{([0-9]+),([0-9]+)\}$ ]] || fail "a1's counts: $r"
 pass "figure: a1's round trips during attack 2: ${BASH_REMATCH[1]} (failed: ${BASH_REMATCH[2]})"

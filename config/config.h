@@ -111,7 +111,16 @@ struct config {
 					   beyond loopback; default 0 */
 	struct in_addr alias_network;	/* default 127.0.1.0 */
 	unsigned alias_prefix;		/* default 24 */
-	unsigned max_connections;	/* default 1024 */
+	unsigned max_connections;	/* opened by other hosts (TLS port,
+					   pinned node ports, public EPMD);
+					   default 1024 */
+	unsigned max_local_connections;	/* opened by this host's nodes (local
+					   and alias EPMDs, alias node
+					   ports); default 1024 */
+	unsigned max_pending;		/* of max_connections, not yet
+					   authenticated; default 256 */
+	unsigned max_pending_per_source; /* of those, from one address;
+					   default 16 */
 	size_t buffer_size;		/* bytes per direction; default 65536 */
 	unsigned epmd_timeout_ms;	/* default 10000 */
 	unsigned tls_timeout_ms;	/* TLS handshake; default 5000 */
@@ -136,6 +145,12 @@ struct config {
 					   default 60000 */
 	unsigned lockout_ban_ms;	/* how long a ban lasts; default
 					   300000 */
+	unsigned lockout_guesses;	/* wrong cookies per peer identity in
+					   any hour; 0 = no limit; default
+					   10 */
+	unsigned lockout_known_good_ms;	/* how long a node name (or address)
+					   that proved itself stays known
+					   good; default 24h */
 	char *audit_file;		/* optional: audit lines also go to
 					   this file (appended); NULL = log */
 	struct config_sockaddr public_epmd; /* public EPMD for native TLS

@@ -28,10 +28,12 @@
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
 #define IDENTITY_MAX	255
-#define LOCKOUT_MAX	1000000
+#define LOCKOUT_MAX	1000	/* = LOCKOUT_MAX_FAILURES: a time kept per failure */
 #define LOCKOUT_MIN_MS	1000
 #define WINDOW_MAX_MS	(60 * 60 * 1000)
 #define BAN_MAX_MS	(24 * 60 * 60 * 1000)
+#define GUESSES_MAX	1000	/* = TRUST_MAX_GUESSES */
+#define GOOD_MAX_MS	(720U * 60 * 60 * 1000)	/* 30 days */
 
 static int why(const struct config_setctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -241,6 +243,19 @@ set_max_connections(const struct config_key *k,
 	return 0;
 }
 
+/* A connection count 1..CONN_MAX into K's field. */
+static int
+set_conn_count(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	unsigned long n;
+
+	if (config_parse_uint(v, 1, CONN_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 1..%d", v, CONN_MAX);
+	*(unsigned *)config_key_field(k, ctx) = (unsigned)n;
+	return 0;
+}
+
 static int
 set_buffer_size(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -308,6 +323,27 @@ set_lockout_failures(const struct config_key *k,
 		return why(ctx, "\"%s\" is not a number 0..%d", v, LOCKOUT_MAX);
 	ctx->cfg->lockout_failures = (unsigned)n;
 	return 0;
+}
+
+static int
+set_lockout_guesses(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 0, GUESSES_MAX, &n) == -1)
+		return why(ctx, "\"%s\" is not a number 0..%d", v, GUESSES_MAX);
+	ctx->cfg->lockout_guesses = (unsigned)n;
+	return 0;
+}
+
+static int
+set_known_good(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	return set_duration_in(k, ctx, v, LOCKOUT_MIN_MS, GOOD_MAX_MS,
+	    "1s..720h");
 }
 
 static int
@@ -476,6 +512,12 @@ const struct config_key config_keys[] = {
 	{ "gateway", "alias_network", "127.0.1.0/24", 0, 0,
 	    set_alias_network },
 	{ "gateway", "max_connections", "1024", 0, 0, set_max_connections },
+	{ "gateway", "max_local_connections", "1024", 0,
+	    OFF(max_local_connections), set_conn_count },
+	{ "gateway", "max_pending", "256", 0, OFF(max_pending),
+	    set_conn_count },
+	{ "gateway", "max_pending_per_source", "16", 0,
+	    OFF(max_pending_per_source), set_conn_count },
 	{ "gateway", "buffer_size", "64k", 0, 0, set_buffer_size },
 	{ "gateway", "epmd_timeout", "10s", 0, OFF(epmd_timeout_ms),
 	    set_timeout },
@@ -498,6 +540,9 @@ const struct config_key config_keys[] = {
 	    set_lockout_window },
 	{ "gateway", "lockout_ban", "5m", 0, OFF(lockout_ban_ms),
 	    set_lockout_ban },
+	{ "gateway", "lockout_guesses", "10", 0, 0, set_lockout_guesses },
+	{ "gateway", "lockout_known_good", "24h", 0,
+	    OFF(lockout_known_good_ms), set_known_good },
 	{ "gateway", "audit_file", NULL, EMPTY, OFF(audit_file),
 	    config_set_new_file },
 	{ "gateway", "public_epmd", NULL, EMPTY, 0, config_set_public_epmd },

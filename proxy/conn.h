@@ -21,6 +21,12 @@
  * Only a top-level callback (an event on the conn, or a reply delivered
  * to it) calls it; functions below it return -1 and let their caller
  * close, so nothing touches a freed conn.
+ *
+ * Bans act at once: when a close counts a failure that starts a lockout
+ * ban (gateway_failure), the outermost conn_close() then closes every
+ * open conn under the banned key (the kind's under_key hook) with
+ * RC_LOCKED_OUT, whatever its state: not only new connections are
+ * refused, but open ones and their pending requests end too.
  */
 #ifndef DISTGATE_CONN_H
 #define DISTGATE_CONN_H
@@ -29,6 +35,7 @@
 #include <stdint.h>
 
 #include "proxy/half.h"
+#include "proxy/wire/pending.h"
 #include "proxy/wire/reason.h"
 
 struct gateway;
@@ -45,6 +52,15 @@ enum conn_kind {
 
 #define CONN_TIMER_KEEP	(~0u)	/* timeout_ms: leave the timer as it is */
 
+/* Which budget a conn is held against (gateway.h). */
+enum conn_budget {
+	CONN_UNCOUNTED = 0,	/* made for a conn that is counted (a link,
+				   an epmd query), or pooled per peer */
+	CONN_LOCAL,		/* opened by this host's nodes:
+				   max_local_connections */
+	CONN_REMOTE		/* opened by another host: max_connections */
+};
+
 struct conn_ops {
 	const char *kind;		/* "tunnel", "epmd", "link", "epmdc" */
 	const char *const *states;	/* names, indexed by state */
@@ -59,7 +75,10 @@ struct conn_ops {
 	/* Called by conn_close() first: log the summary line, cancel what C
 	 * waits on, free the kind's own parts (not the half, timer or C). */
 	void (*release)(struct conn *c, enum reason code, const char *why);
-	int counted;			/* 1: held against max_connections */
+	/* 1 if C is under lockout key KEY ("addr:IP", "id:IDENTITY",
+	 * "node:IDENTITY/NAME"; guard.h): a ban of KEY closes it.  NULL: no
+	 * key applies to the kind. */
+	int (*under_key)(const struct conn *c, const char *key);
 };
 
 struct conn {
@@ -77,16 +96,29 @@ struct conn {
 	enum reason code;		/* set by conn_fail() */
 	const char *why;		/* set by conn_fail() */
 	char whybuf[160];
+	enum conn_budget budget;
+	int pending;			/* holds a slot for SRC: not yet
+					   authenticated */
+	char src[PENDING_SRC_MAX];	/* its source address, for that */
 };
 
 /*
  * Sets up C (zeroed by the caller, of OPS's kind) on GW: an id, the list,
- * the timer, the start time.  Counts it against max_connections when the
- * kind is counted.  Returns 0, or -1 (cap reached or no memory; nothing
- * to undo, C not in the list).
+ * the timer, the start time.  Counts it against BUDGET.  With SRC (an
+ * address, for a connection another host opened that has not
+ * authenticated yet), it also takes one of the slots of max_pending and
+ * max_pending_per_source; when all are taken, the oldest unauthenticated
+ * conn of the source holding most is closed (code evicted) if that
+ * source holds more than SRC; when SRC's are, its own oldest is, if it
+ * has waited a second or more.  Returns 0, or -1 (a budget reached or no
+ * memory; logged at most once a second; nothing to undo, C not in the
+ * list).
  */
 int conn_init(struct conn *c, struct gateway *gw, enum conn_kind kind,
-    const struct conn_ops *ops);
+    const struct conn_ops *ops, enum conn_budget budget, const char *src);
+
+/* C has authenticated: gives back its pending slot (if it holds one). */
+void conn_authenticated(struct conn *c);
 
 /* Moves C to STATE, checking the transition (a bad one is a programming
  * error) and arming the state's timer.  Traced at debug level. */
@@ -118,7 +150,9 @@ void conn_close_failed(struct conn *c);
 
 /*
  * Ends C: the kind's release hook, then the half, the timer, the list,
- * the cap, and C itself.  C must not be used afterwards.
+ * the cap, and C itself.  C must not be used afterwards.  If a ban
+ * started meanwhile, the open conns under its key are closed next (any
+ * conn other than C may be gone when it returns: callers hold no other).
  */
 void conn_close(struct conn *c, enum reason code, const char *why);
 

@@ -98,22 +98,29 @@ static const struct conn_ops epmd_ops = {
 	.timeout_ms = timeout_ms,
 	.timeout = on_timeout,
 	.release = release,
-	.counted = 1,
 };
 
 static void epmd_io(evutil_socket_t, short, void *);
 
-void
-epmd_accept(struct gateway *gw, int fd, const struct sockaddr *sa,
-    const struct sockaddr *local, epmd_handler *handle, void *arg)
+/* REMOTE: a client of the public EPMD on another host: counted against
+ * max_connections and holding a pending slot of its address until it
+ * ends (it never authenticates; epmd_timeout bounds it). */
+static void
+accept_conn(struct gateway *gw, int fd, const struct sockaddr *sa,
+    const struct sockaddr *local, epmd_handler *handle, void *arg,
+    int remote)
 {
 	struct epmd_conn *e;
+	char ip[PENDING_SRC_MAX];
 
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		close(fd);
 		return;
 	}
-	if (conn_init(&e->c, gw, CONN_KIND_EPMD, &epmd_ops) == -1) {
+	if (remote)
+		sa_fmt_ip(sa, ip, sizeof(ip));
+	if (conn_init(&e->c, gw, CONN_KIND_EPMD, &epmd_ops, remote ?
+	    CONN_REMOTE : CONN_LOCAL, remote ? ip : NULL) == -1) {
 		free(e);
 		close(fd);
 		return;
@@ -127,6 +134,13 @@ epmd_accept(struct gateway *gw, int fd, const struct sockaddr *sa,
 	if (half_open(&e->c.h, gw->base, fd, NULL, epmd_io, e) == -1 ||
 	    half_want(&e->c.h, 1, 0) == -1)
 		conn_close(&e->c, RC_INTERNAL, "event setup failed");
+}
+
+void
+epmd_accept(struct gateway *gw, int fd, const struct sockaddr *sa,
+    const struct sockaddr *local, epmd_handler *handle, void *arg)
+{
+	accept_conn(gw, fd, sa, local, handle, arg, 0);
 }
 
 /* Makes room for LEN more reply bytes.  Returns 0 or -1. */
@@ -439,7 +453,9 @@ void
 epmd_accept_public(int fd, const struct sockaddr *sa,
     const struct sockaddr *local, void *arg)
 {
-	epmd_accept(arg, fd, sa, local, handle_public, NULL);
+	/* A process of this host on the host's own address is local. */
+	accept_conn(arg, fd, sa, local, handle_public, NULL,
+	    !(sa_is_loopback(sa) || sa_same_addr(sa, local)));
 }
 
 static void

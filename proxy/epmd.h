@@ -66,7 +66,9 @@ void epmd_accept_public(int fd, const struct sockaddr *peer,
 
 /*
  * Makes an EPMD server connection on accepted FD (owned from now on,
- * closed on failure) whose requests go to HANDLE with ARG in e->arg.
+ * closed on failure) whose requests go to HANDLE with ARG in e->arg.  It
+ * is a local node's (max_local_connections): the local and alias EPMDs
+ * listen on loopback only.
  */
 void epmd_accept(struct gateway *gw, int fd, const struct sockaddr *peer,
     const struct sockaddr *local, epmd_handler *handle, void *arg);

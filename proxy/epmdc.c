@@ -72,7 +72,6 @@ static const struct conn_ops epmdc_ops = {
 	.timeout_ms = timeout_ms,
 	.timeout = on_timeout,
 	.release = release,
-	.counted = 0,	/* made for a tunnel or an EPMD conn, which count */
 };
 
 void
@@ -166,7 +165,9 @@ q_start(struct gateway *gw, const struct sockaddr *sa, socklen_t len,
 
 	if (q == NULL)
 		return NULL;
-	if (conn_init(&q->c, gw, CONN_KIND_EPMDC, &epmdc_ops) == -1) {
+	/* Made for a tunnel or an EPMD conn, which are counted. */
+	if (conn_init(&q->c, gw, CONN_KIND_EPMDC, &epmdc_ops, CONN_UNCOUNTED,
+	    NULL) == -1) {
 		free(q);
 		return NULL;
 	}

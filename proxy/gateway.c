@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 
 const struct cookie *
@@ -62,31 +63,90 @@ gateway_next_id(struct gateway *gw)
 	return ++gw->next_id;
 }
 
-int
-gateway_admit(struct gateway *gw, const char *what)
+void
+gateway_refused(struct gateway *gw, const char *limit, unsigned cap,
+    const char *src)
 {
 	static time_t last;
-	time_t now;
+	time_t now = time(NULL);
 
-	if (gw->nconns < gw->cfg->max_connections) {
+	gw->refused++;
+	if (now != last) {
+		last = now;
+		log_warnx("%s refused: %s (%u) reached; %lu refused so far",
+		    src, limit, cap, gw->refused);
+	}
+}
+
+int
+gateway_admit(struct gateway *gw, int remote, const char *what)
+{
+	unsigned *n = remote ? &gw->nremote : &gw->nlocal;
+	unsigned cap = remote ? gw->max_remote : gw->max_local;
+
+	if (*n < cap) {
+		(*n)++;
 		gw->nconns++;
 		return 0;
 	}
-	gw->refused++;
-	now = time(NULL);
-	if (now != last) {
-		last = now;
-		log_warnx("%s=new refused: max_connections (%u) "
-		    "reached; %lu refused so far", what,
-		    gw->cfg->max_connections, gw->refused);
-	}
+	gateway_refused(gw, remote ? "max_connections" :
+	    "max_local_connections", cap, what);
 	return -1;
 }
 
 void
-gateway_release(struct gateway *gw)
+gateway_release(struct gateway *gw, int remote)
 {
+	if (remote)
+		gw->nremote--;
+	else
+		gw->nlocal--;
 	gw->nconns--;
+}
+
+static unsigned
+min_u(unsigned a, unsigned long b)
+{
+	return b < a ? (unsigned)b : a;
+}
+
+int
+gateway_budgets(struct gateway *gw, unsigned long nofile, unsigned reserve)
+{
+	const struct config *cfg = gw->cfg;
+	unsigned long avail = nofile > reserve ? nofile - reserve : 0;
+	unsigned long need = 2UL * cfg->max_local_connections +
+	    2UL * cfg->max_connections;
+
+	gw->max_local = cfg->max_local_connections;
+	gw->max_remote = cfg->max_connections;
+	if (need > avail) {
+		/* Local nodes keep up to half of what there is; remote
+		 * connections get the rest. */
+		unsigned long left;
+
+		gw->max_local = min_u(gw->max_local, avail / 4 ? avail / 4 : 1);
+		left = avail > 2UL * gw->max_local ?
+		    avail - 2UL * gw->max_local : 0;
+		gw->max_remote = min_u(gw->max_remote, left / 2 ? left / 2 : 1);
+	}
+	gw->max_pending = min_u(cfg->max_pending, gw->max_remote);
+	gw->max_pending_src = min_u(cfg->max_pending_per_source,
+	    gw->max_pending);
+	return need > avail;
+}
+
+int
+gateway_failure(struct gateway *gw, const char *key)
+{
+	if (lockout_failure(gw->lockout, key, clock_ms()) == 0)
+		return 0;
+	if (gw->nbanq < GATEWAY_BANQ)
+		snprintf(gw->banq[gw->nbanq++], LOCKOUT_KEY_MAX, "%s", key);
+	else
+		log_warnx("lockout key=%s: too many bans at once: its open "
+		    "connections are not closed now", key);
+	return 1;
 }
 
 struct peer *

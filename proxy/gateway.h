@@ -5,8 +5,11 @@
  * It holds the event base, the frozen configuration, the registry of local
  * nodes, the two TLS contexts, one struct peer per [peer] section, the
  * cookies, the lockout table and the list of every open connection
- * (conn.h), and counts connections against max_connections.  Start-up and
- * teardown are gateway_start.h's.
+ * (conn.h).  It keeps the budgets: connections this host's nodes open
+ * (local) and those other hosts open (remote) are counted apart, so that
+ * remote load never takes what local nodes need, and remote connections
+ * not yet authenticated hold slots capped per source address and in
+ * total (wire/pending.h).  Start-up and teardown are gateway_start.h's.
  */
 #ifndef DISTGATE_GATEWAY_H
 #define DISTGATE_GATEWAY_H
@@ -18,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "proxy/wire/reason.h"
+#include "proxy/wire/lockout.h"
 
 struct config;
 struct event_base;
@@ -27,8 +31,11 @@ struct peer;
 struct registry;
 struct conn;
 struct cookie;
-struct lockout;
+struct pending;
 struct public;
+struct trust;
+
+#define GATEWAY_BANQ	8	/* bans started by one close, at most */
 
 struct gateway {
 	struct event_base *base;
@@ -41,15 +48,25 @@ struct gateway {
 	struct peer **peers;		/* parallel to cfg->peers */
 	size_t npeers;
 	uint64_t next_id;
-	unsigned nconns;		/* counted connections, all kinds */
+	unsigned nconns;		/* counted connections, both budgets */
+	unsigned nlocal, nremote;	/* held against each budget */
+	unsigned max_local, max_remote;	/* the budgets in force */
+	unsigned max_pending, max_pending_src;
+	struct pending *pending;	/* slots of unauthenticated ones */
 	struct conn *conns;		/* every open conn, newest first */
-	unsigned long refused;		/* refused for max_connections */
+	unsigned long refused;		/* refused for a budget */
 	struct event *sigev[3];
 	struct cookie *cookie;		/* [gateway] cookie_file, or NULL */
 	struct cookie **peer_cookie;	/* per [peer], NULL entries */
 	struct cookie **node_cookie;	/* per [node] */
 	struct lockout *lockout;
+	struct trust *trust;		/* known good, guesses (guard.h) */
 	struct event *sweep;		/* lockout sweep, every second */
+	/* Keys whose ban started while a conn was closing: conn_close()
+	 * closes their open conns once the outermost close is done. */
+	char banq[GATEWAY_BANQ][LOCKOUT_KEY_MAX];
+	unsigned nbanq;
+	unsigned closing;		/* conn_close() nesting depth */
 	FILE *audit;			/* audit_file, or NULL */
 	struct public *pub;		/* pinned node ports, or NULL */
 };
@@ -60,11 +77,30 @@ uint64_t gateway_next_id(struct gateway *gw);
 /*
  * Counts one connection against max_connections.  Returns 0, or -1 when
  * the cap is reached (the caller closes the socket; a warning is logged at
- * most once a second).
+ * most once a second).  REMOTE 1: against max_connections (opened by
+ * another host), 0: against max_local_connections (opened by a local
+ * node).
  */
-int gateway_admit(struct gateway *gw, const char *what);
-/* Releases what gateway_admit() counted. */
-void gateway_release(struct gateway *gw);
+int gateway_admit(struct gateway *gw, int remote, const char *what);
+/* Releases what gateway_admit() counted against the same budget. */
+void gateway_release(struct gateway *gw, int remote);
+
+/*
+ * Sets the budgets in force from the configuration, fitted to NOFILE
+ * file descriptors (the process's limit): a counted connection may hold
+ * two, and RESERVE more are kept for listeners, links and logs.  When
+ * NOFILE is too small for the configured budgets, the remote ones shrink
+ * first (down to what is left after the local one), then the local one;
+ * returns 1 then (the caller logs it), else 0.  Pending caps are at most
+ * the remote budget.
+ */
+int gateway_budgets(struct gateway *gw, unsigned long nofile,
+    unsigned reserve);
+
+/* Logs (at most once a second, with a running count) that a connection
+ * from SRC was refused for LIMIT, and counts it. */
+void gateway_refused(struct gateway *gw, const char *limit, unsigned cap,
+    const char *src);
 
 /*
  * Returns the cookie for a connection between local node LOCAL_ALIVE and
@@ -84,6 +120,14 @@ const struct cookie *gateway_cookie_for(const struct gateway *gw,
  */
 void gateway_audit(struct gateway *gw, int quiet, enum reason code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Counts one failure of lockout KEY now.  When it starts a ban, KEY is
+ * queued so that every open conn under it is closed (code locked_out)
+ * right after the conn being closed now (conn.h).  Returns 1 if a ban
+ * started, else 0.
+ */
+int gateway_failure(struct gateway *gw, const char *key);
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <event2/event.h>
 
@@ -26,6 +27,8 @@
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
 #include "proxy/wire/lockout.h"
+#include "proxy/wire/pending.h"
+#include "proxy/wire/trust.h"
 #include "proxy/wire/registry.h"
 
 #define REGISTRY_MAX	4096
@@ -69,6 +72,62 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)lockout_sweep(gw->lockout, clock_ms());
+	(void)trust_sweep(gw->trust, clock_ms());
+}
+
+/*
+ * The budgets, fitted to the file descriptor limit: raises the soft limit
+ * towards the hard one as far as the budgets need, and when even that is
+ * short, shrinks the budgets (remote first) so that remote load can never
+ * exhaust the descriptors local nodes need (a listener would pause on
+ * EMFILE, the local EPMD's too).
+ */
+static int
+set_budgets(struct gateway *gw, char *err, size_t errlen)
+{
+	const struct config *cfg = gw->cfg;
+	/* Listeners (EPMDs, TLS, public, one alias EPMD per peer, pinned
+	 * ports), pooled links (PEER_IDLE_LINKS + 1 per peer), logs. */
+	unsigned reserve = 64 + 8 * (unsigned)cfg->npeers +
+	    (unsigned)cfg->nnodes + (unsigned)cfg->nepmd_listen;
+	rlim_t need = (rlim_t)reserve + 2 * (rlim_t)cfg->max_local_connections +
+	    2 * (rlim_t)cfg->max_connections;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		snprintf(err, errlen, "getrlimit: %s", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit NOFILE %llu",
+			    (unsigned long long)rl.rlim_cur);
+			rl.rlim_cur = was;
+		} else
+			log_info("file descriptor limit raised from %llu to "
+			    "%llu", (unsigned long long)was,
+			    (unsigned long long)rl.rlim_cur);
+	}
+	if (gateway_budgets(gw, rl.rlim_cur == RLIM_INFINITY ? (unsigned long)
+	    need : (unsigned long)rl.rlim_cur, reserve))
+		log_warnx("file descriptor limit %llu (hard %llu) is below the "
+		    "%llu the budgets need: max_local_connections %u, "
+		    "max_connections %u in force (raise ulimit -n)",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)rl.rlim_max, (unsigned long long)need,
+		    gw->max_local, gw->max_remote);
+	if ((gw->pending = pending_new(gw->max_pending,
+	    gw->max_pending_src)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	log_info("budgets: local=%u remote=%u pending=%u (per source %u) "
+	    "tls_timeout=%ums", gw->max_local, gw->max_remote,
+	    gw->max_pending, gw->max_pending_src, cfg->tls_timeout_ms);
+	return 0;
 }
 
 /* Loads every configured cookie; they are wiped in gateway_stop(). */
@@ -131,12 +190,15 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	    (gw->cli_ctx = tls_client_ctx_new(&files, peer_session_cb, err,
 	    errlen)) == NULL)
 		return -1;
-	if (load_cookies(gw, err, errlen) == -1)
+	if (load_cookies(gw, err, errlen) == -1 ||
+	    set_budgets(gw, err, errlen) == -1)
 		return -1;
 	gw->lockout = lockout_new(cfg->lockout_failures,
 	    cfg->lockout_window_ms, cfg->lockout_ban_ms);
+	gw->trust = trust_new(cfg->lockout_guesses, 3600 * 1000,
+	    cfg->lockout_known_good_ms);
 	gw->sweep = event_new(base, -1, EV_PERSIST, on_sweep, gw);
-	if (gw->lockout == NULL || gw->sweep == NULL) {
+	if (gw->lockout == NULL || gw->trust == NULL || gw->sweep == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -229,6 +291,8 @@ gateway_stop(struct gateway *gw)
 	free(gw->peer_cookie);
 	free(gw->node_cookie);
 	lockout_free(gw->lockout);
+	trust_free(gw->trust);
+	pending_free(gw->pending);
 	if (gw->sweep != NULL)
 		event_free(gw->sweep);
 	if (gw->audit != NULL)

@@ -180,7 +180,6 @@ static const struct conn_ops link_ops = {
 	.timeout_ms = timeout_ms,
 	.timeout = on_timeout,
 	.release = release,
-	.counted = 1,
 };
 
 void
@@ -205,7 +204,11 @@ link_new(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
-	if (conn_init(&l->c, gw, CONN_KIND_LINK, &link_ops) == -1) {
+	/* Not counted: a link serves one counted requester at a time (a
+	 * local node's lookup or dial, or a peer's bastion request), or
+	 * waits in its peer's pool of PEER_IDLE_LINKS. */
+	if (conn_init(&l->c, gw, CONN_KIND_LINK, &link_ops, CONN_UNCOUNTED,
+	    NULL) == -1) {
 		free(l);
 		return NULL;
 	}

@@ -14,6 +14,7 @@
 #include "crypto/tls.h"
 #include "proxy/bastion.h"
 #include "proxy/gateway.h"
+#include "proxy/guard.h"
 #include "proxy/netutil.h"
 #include "proxy/splice.h"
 #include "proxy/tunnel.h"
@@ -29,15 +30,26 @@
 
 static int inbound_step(struct tunnel *t);
 
+/*
+ * A connection to the TLS port or a pinned node port.  A banned source is
+ * closed at once (before any TLS) unless a peer's certificate came from
+ * it recently (guard.h); any other holds one of its address's
+ * pending slots (conn_init) until its certificate names a [peer], for at
+ * most tls_timeout.
+ */
 static void
 accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
     const char *direct)
 {
-	char key[LOCKOUT_KEY_MAX];
+	char ip[PENDING_SRC_MAX];
 	struct tunnel *t;
+	int banned;
 	SSL *ssl;
 
-	if ((t = tunnel_new(gw, 0)) == NULL) {
+	sa_fmt_ip(peer, ip, sizeof(ip));
+	banned = guard_refuse_addr(gw, ip);
+	if ((t = banned ? tunnel_new(gw, 0) : tunnel_new_pending(gw, ip)) ==
+	    NULL) {
 		close(fd);
 		return;
 	}
@@ -46,7 +58,12 @@ accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
 		snprintf(t->target, sizeof(t->target), "%s", direct);
 	}
 	sa_fmt(peer, t->raddr, sizeof(t->raddr));
-	sa_fmt_ip(peer, t->rip, sizeof(t->rip));
+	snprintf(t->rip, sizeof(t->rip), "%s", ip);
+	if (banned) {
+		close(fd);
+		conn_close(&t->c, RC_LOCKED_OUT, "source address is locked out");
+		return;
+	}
 	/* The half owns FD (and the SSL) from here on, even on failure. */
 	ssl = tls_server_new(gw->srv_ctx, fd, direct != NULL ?
 	    gw->cfg->public_min_version : 0);
@@ -56,16 +73,15 @@ accept_common(int fd, const struct sockaddr *peer, struct gateway *gw,
 		    "event setup failed");
 		return;
 	}
-	snprintf(key, sizeof(key), "addr:%s", t->rip);
-	if (lockout_banned(gw->lockout, key, clock_ms())) {
-		conn_close(&t->c, RC_LOCKED_OUT, "source address is locked out");
-		return;
-	}
 	log_debug("conn=%llu accepted from %s%s%s", (unsigned long long)t->c.id,
 	    t->raddr, direct ? " for node " : "", direct ? direct : "");
 	conn_set_state(&t->c, TUN_TLS_ACCEPT);
 	t->step = inbound_step;
-	tunnel_io(fd, 0, t);
+	/* The handshake starts with the client's first bytes: until then
+	 * OpenSSL has allocated no buffers for it (a silent connection
+	 * costs a few kB, not ~47). */
+	if (half_want(&t->c.h, 1, 0) == -1)
+		conn_close(&t->c, RC_INTERNAL, "event setup failed");
 }
 
 void
@@ -112,6 +128,8 @@ check_identity(struct tunnel *t)
 		log_debug("conn=%llu TLS %s %s peer=%s",
 		    (unsigned long long)t->c.id, SSL_get_version(t->c.h.ssl),
 		    SSL_get_cipher_name(t->c.h.ssl), cfg->peers[i].name);
+		conn_authenticated(&t->c);
+		guard_addr_proved(t->c.gw, t->rip);
 		return 0;
 	}
 	ident_describe(cert, desc, sizeof(desc));

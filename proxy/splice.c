@@ -11,6 +11,7 @@
 #include "proxy/tunnel.h"
 #include "proxy/wire/dist_hs.h"
 #include "proxy/gateway.h"
+#include "proxy/guard.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/hs_verify.h"
@@ -48,6 +49,16 @@ hs_inspect(struct tunnel *t, struct dir *d, const uint8_t *p, size_t n)
 	copy_name(t->initiator, v->initiator);
 	copy_name(t->acceptor, v->acceptor);
 	return r == -1 ? conn_fail(&t->c, v->code, "%s", v->reason) : 0;
+}
+
+/* The lockout model's say on an inbound initiator (guard.h). */
+static enum reason
+admit(void *arg, const char *initiator, int guess, char *why, size_t whylen)
+{
+	struct tunnel *t = arg;
+
+	return guard_admit(t->c.gw, t->c.gw->cfg->peers[t->peer_idx].identity,
+	    initiator, guess, why, whylen);
 }
 
 static const struct cookie *
@@ -300,6 +311,12 @@ splice_pump(struct tunnel *t)
 		return conn_fail(&t->c, RC_OK, "closed");
 	if (t->c.state == TUN_HANDSHAKE && !up->handshake && !down->handshake) {
 		conn_set_state(&t->c, TUN_ESTABLISHED);
+		if (!t->outbound && t->hv->checked_a) {
+			t->proved = 1;
+			guard_proved(t->c.gw,
+			    t->c.gw->cfg->peers[t->peer_idx].identity,
+			    t->initiator);
+		}
 		free(t->hv);
 		t->hv = NULL;
 	}
@@ -335,6 +352,7 @@ splice_start(struct tunnel *t, int local_initiator)
 		.allow_hidden = peer->allow_hidden,
 		.expect_alive = local_initiator ? t->target : NULL,
 		.cookie_for = cookie_for,
+		.admit = local_initiator ? NULL : admit,
 		.arg = t,
 	};
 

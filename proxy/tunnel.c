@@ -13,12 +13,12 @@
 #include "crypto/ident.h"
 #include "proxy/epmdc.h"
 #include "proxy/gateway.h"
+#include "proxy/guard.h"
 #include "proxy/gwlink.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/gwproto.h"
 #include "proxy/wire/hs_verify.h"
-#include "proxy/wire/lockout.h"
 
 #define REQUEST_IDLE_MS	30000	/* inbound: silence allowed between requests */
 
@@ -90,8 +90,13 @@ on_timeout(struct conn *c)
 		conn_close(c, RC_TIMEOUT, "idle timeout");
 		return;
 	}
+	if (c->state == TUN_TLS_ACCEPT) {
+		/* Counted for lockout: a source that keeps connecting and
+		 * stalling is banned like one that fails. */
+		conn_close(c, RC_TLS_TIMEOUT, "TLS handshake timeout");
+		return;
+	}
 	conn_close(c, RC_TIMEOUT,
-	    c->state == TUN_TLS_ACCEPT ? "TLS handshake timeout" :
 	    c->state == TUN_REQUESTS ? "no request in time" :
 	    c->state == TUN_NODE_CONNECT ? "node connect timeout" :
 	    c->state == TUN_ROUTE ? "route timeout" :
@@ -105,23 +110,40 @@ copy_name(char *dst, const char *src)
 	snprintf(dst, TUNNEL_NAME_MAX, "%.*s", TUNNEL_NAME_MAX - 1, src);
 }
 
-/* Counts a refusal of an inbound tunnel against its source (lockout). */
+/* What the lockout model knows of inbound tunnel T. */
+static void
+subject(const struct tunnel *t, struct guard_subject *s)
+{
+	s->ip = t->rip;
+	s->identity = t->peer_idx >= 0 ?
+	    t->c.gw->cfg->peers[t->peer_idx].identity : NULL;
+	s->initiator = t->initiator;
+	s->settled = t->c.state == TUN_ESTABLISHED;
+}
+
+/* Counts a refusal of an inbound tunnel (lockout; guard.h). */
 static void
 count_failure(struct tunnel *t, enum reason code)
 {
-	struct gateway *gw = t->c.gw;
-	char key[LOCKOUT_KEY_MAX];
-	uint64_t ms = clock_ms();
+	struct guard_subject s;
 
-	if (t->outbound || !reason_counts(code))
+	if (t->outbound)
 		return;
-	snprintf(key, sizeof(key), "addr:%s", t->rip);
-	(void)lockout_failure(gw->lockout, key, ms);
-	if (t->peer_idx >= 0) {
-		snprintf(key, sizeof(key), "id:%s",
-		    gw->cfg->peers[t->peer_idx].identity);
-		(void)lockout_failure(gw->lockout, key, ms);
-	}
+	subject(t, &s);
+	guard_count(t->c.gw, &s, code);
+}
+
+/* Whether a ban of KEY closes inbound tunnel C (guard.h). */
+static int
+under_key(const struct conn *c, const char *key)
+{
+	const struct tunnel *t = (const struct tunnel *)c;
+	struct guard_subject s;
+
+	if (t->outbound)
+		return 0;
+	subject(t, &s);
+	return guard_under(c->gw, &s, key);
 }
 
 static void
@@ -154,6 +176,9 @@ release(struct conn *c, enum reason code, const char *why)
 	    (unsigned long long)c->bytes_out, (unsigned long long)c->bytes_in,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
 	count_failure(t, code);
+	if (t->proved)		/* known good from its end, too */
+		guard_proved(gw, cfg->peers[t->peer_idx].identity,
+		    t->initiator);
 	free(t->hv);
 	if (t->link != NULL)
 		gwlink_cancel(t->link);
@@ -176,7 +201,7 @@ static const struct conn_ops tunnel_ops = {
 	.timeout_ms = timeout_ms,
 	.timeout = on_timeout,
 	.release = release,
-	.counted = 1,
+	.under_key = under_key,
 };
 
 static int
@@ -192,19 +217,22 @@ kicked(evutil_socket_t fd, short what, void *arg)
 	tunnel_io(fd, what, arg);
 }
 
-struct tunnel *
-tunnel_new(struct gateway *gw, int outbound)
+static struct tunnel *
+tunnel_make(struct gateway *gw, int outbound, const char *src)
 {
 	struct tunnel *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops) == -1) {
+	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops, outbound ?
+	    CONN_LOCAL : CONN_REMOTE, src) == -1) {
 		free(t);
 		return NULL;
 	}
 	t->outbound = outbound != 0;
 	t->peer_idx = -1;
+	if (src != NULL)
+		snprintf(t->rip, sizeof(t->rip), "%s", src);
 	t->step = no_step;
 	half_init(&t->local);
 	t->last_io = (time_t)(t->c.start_ms / 1000);
@@ -215,6 +243,18 @@ tunnel_new(struct gateway *gw, int outbound)
 		return NULL;
 	}
 	return t;
+}
+
+struct tunnel *
+tunnel_new(struct gateway *gw, int outbound)
+{
+	return tunnel_make(gw, outbound, NULL);
+}
+
+struct tunnel *
+tunnel_new_pending(struct gateway *gw, const char *src)
+{
+	return tunnel_make(gw, 0, src);
 }
 
 void

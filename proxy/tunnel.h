@@ -78,6 +78,8 @@ struct tunnel {
 	unsigned direct:1;		/* inbound on a pinned node port: no
 					   gateway request */
 	unsigned waiting:1;		/* inbound: a bastion lookup runs */
+	unsigned proved:1;		/* inbound: established, the initiator's
+					   cookie checked (guard.h) */
 	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
 	long bpeer;			/* its target peer index */
 	struct epmdc *query;		/* bastion: pending epmd lookup */
@@ -93,9 +95,15 @@ struct tunnel {
 	char acceptor[TUNNEL_NAME_MAX];
 };
 
-/* Returns a new tunnel in TUN_NEW, counted against max_connections (NULL
- * when the cap is reached or memory is short; nothing else to undo). */
+/* Returns a new tunnel in TUN_NEW, counted against max_local_connections
+ * (OUTBOUND: a local node dialled out) or max_connections (NULL when the
+ * budget is spent or memory is short; nothing else to undo). */
 struct tunnel *tunnel_new(struct gateway *gw, int outbound);
+
+/* Returns a new inbound tunnel from source address SRC, not yet
+ * authenticated: counted against max_connections and holding a pending
+ * slot of SRC (conn_init) until conn_authenticated().  NULL when refused. */
+struct tunnel *tunnel_new_pending(struct gateway *gw, const char *src);
 
 /* The libevent callback of both halves: runs t->step and closes the
  * tunnel if it fails. */

@@ -74,6 +74,31 @@ check_name(struct hs_verify *v, const char *name)
 	    "this peer", 128, name);
 }
 
+/* The policy's admit hook, if any, on the remote initiator NAME. */
+static int
+admit(struct hs_verify *v, const char *name, int guess)
+{
+	char why[sizeof(v->reason)];
+	enum reason r;
+
+	if (v->pol.admit == NULL)
+		return 0;
+	why[0] = '\0';
+	if ((r = v->pol.admit(v->pol.arg, name, guess, why, sizeof(why))) ==
+	    RC_OK)
+		return 0;
+	return refuse(v, r, "%s", why[0] ? why : reason_code(r));
+}
+
+/* An inbound initiator's name: within the patterns, then admitted. */
+static int
+check_initiator(struct hs_verify *v, const char *name)
+{
+	if (check_name(v, name) == -1)
+		return -1;
+	return admit(v, name, 0);
+}
+
 static const struct cookie *
 pair_cookie(const struct hs_verify *v)
 {
@@ -112,7 +137,7 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 			    "connection from %.*s not allowed for this peer",
 			    128, nm.name);
 		/* A dynamic name is checked when the acceptor assigns it. */
-		return v->name_me ? 0 : check_name(v, nm.name);
+		return v->name_me ? 0 : check_initiator(v, nm.name);
 	}
 	switch (p[0]) {
 	case 's':			/* answer to "alive" */
@@ -137,6 +162,8 @@ from_initiator(struct hs_verify *v, const uint8_t *p, size_t len)
 	if (!v->have_chb)
 		return refuse(v, RC_MALFORMED_HANDSHAKE, "challenge reply "
 		    "before any challenge");
+	if (admit(v, v->initiator, 1) == -1)
+		return -1;
 	if (!cookie_check(ck, v->chal_b, digest))
 		return refuse(v, RC_BAD_COOKIE, "initiator %.*s does not know "
 		    "the cookie", 128, v->initiator);
@@ -165,7 +192,8 @@ from_acceptor(struct hs_verify *v, const uint8_t *p, size_t len)
 			return -1;
 		set_name(v->initiator, st.name);
 		/* Inbound, the local acceptor named the remote initiator. */
-		return v->pol.remote_initiator ? check_name(v, st.name) : 0;
+		return v->pol.remote_initiator ? check_initiator(v, st.name) :
+		    0;
 	}
 	if (n == 1) {
 		struct dist_challenge ch;

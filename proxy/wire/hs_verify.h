@@ -37,6 +37,13 @@ struct hs_policy {
 	 * or NULL when digests are not checked. */
 	const struct cookie *(*cookie_for)(void *arg, const char *local_alive,
 	    const char *remote_alive);
+	/* Inbound: asked with the remote initiator's full name once it is
+	 * known and allowed (GUESS 0), and again right before the digest of
+	 * its challenge reply is checked (GUESS 1: a cookie guess is about to
+	 * be judged).  Returns RC_OK to go on, or the code to refuse with,
+	 * its reason written into WHY.  NULL: nothing to ask. */
+	enum reason (*admit)(void *arg, const char *initiator, int guess,
+	    char *why, size_t whylen);
 	void *arg;
 };
 
@@ -62,7 +69,8 @@ void hs_verify_init(struct hs_verify *v, const struct hs_policy *pol);
  * sent by the initiator (FROM_INITIATOR 1) or the acceptor.  Returns 0 to
  * forward it, -1 to refuse the connection: v->code is one of
  * RC_MALFORMED_HANDSHAKE, RC_NAME_NOT_ALLOWED, RC_HIDDEN_NOT_ALLOWED,
- * RC_BAD_COOKIE and v->reason says why (never a cookie or digest).
+ * RC_BAD_COOKIE or a code the admit hook returned, and v->reason says why
+ * (never a cookie or digest).
  */
 int hs_verify_msg(struct hs_verify *v, int from_initiator, const uint8_t *p,
     size_t len);

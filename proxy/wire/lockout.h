@@ -2,10 +2,14 @@
  * lockout.h — bans for sources that keep failing verification.
  *
  * Keys are strings ("addr:10.0.0.3", "id:hostC.test").  A key that fails
- * FAILURES times within WINDOW is banned for BAN; while banned, new
- * connections from it are refused.  Pure bookkeeping with the caller's
- * clock (milliseconds), bounded to LOCKOUT_MAX_KEYS keys; logs when a ban
- * starts and when it ends.
+ * FAILURES times within any WINDOW is banned for BAN; while banned, new
+ * connections from it are refused.  The window slides: a failure at NOW
+ * counts the failures of the last WINDOW ms (one exactly WINDOW ms old
+ * included), each kept with its time, so the count never restarts at a
+ * fixed boundary.  A ban starts the count afresh when it ends.  Pure
+ * bookkeeping with the caller's clock (milliseconds), bounded to
+ * LOCKOUT_MAX_KEYS keys of FAILURES (at most LOCKOUT_MAX_FAILURES) times
+ * each; logs when a ban starts and when it ends.
  */
 #ifndef DISTGATE_LOCKOUT_H
 #define DISTGATE_LOCKOUT_H
@@ -15,10 +19,12 @@
 
 #define LOCKOUT_MAX_KEYS	4096
 #define LOCKOUT_KEY_MAX		128
+#define LOCKOUT_MAX_FAILURES	1000	/* config's lockout_failures bound */
 
 struct lockout;
 
-/* Returns a new table (FAILURES 0 = never ban) or NULL. */
+/* Returns a new table (FAILURES 0 = never ban; more than
+ * LOCKOUT_MAX_FAILURES is taken as that) or NULL. */
 struct lockout *lockout_new(unsigned failures, unsigned window_ms,
     unsigned ban_ms);
 void lockout_free(struct lockout *lo);

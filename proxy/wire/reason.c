@@ -33,18 +33,29 @@ static const struct reason_info table[RC_NREASONS] = {
 	[RC_MALFORMED_HANDSHAKE] = { "malformed_handshake", REF, 1,
 	    "a distribution handshake message that does not parse or comes "
 	    "out of order" },
+	[RC_TLS_TIMEOUT] = { "tls_timeout", REF, 1,
+	    "an inbound TLS handshake did not finish within `tls_timeout`: a "
+	    "client that connects and then says nothing, or stalls" },
 	[RC_LOCKED_OUT] = { "locked_out", REF, 0,
-	    "the source address or certificate identity is banned (see "
-	    "below)" },
+	    "the source address, certificate identity or node name is banned "
+	    "(see below)" },
+	[RC_GUESS_LIMIT] = { "guess_limit", REF, 0,
+	    "the peer identity has sent `lockout_guesses` wrong cookies in the "
+	    "last hour, and this node name is not known good from it: refused "
+	    "before its cookie is checked (see below)" },
+	[RC_EVICTED] = { "evicted", REF, 1,
+	    "a connection not yet authenticated, closed to make room: every "
+	    "`max_pending` slot was taken and its source address held the "
+	    "most of them" },
 	[RC_NODE_NOT_EXPOSED] = { "node_not_exposed", REF, 0,
 	    "the local node is outside `expose` / the peer's `local_nodes`" },
 	[RC_NO_SUCH_NODE] = { "no_such_node", REF, 0,
 	    "no local node of that name is registered" },
 	[RC_TIMEOUT] = { "timeout", ERR, 0,
-	    "a phase did not finish in time (TLS handshake, request, "
-	    "connect, distribution handshake, idle), or the remote host "
-	    "stopped answering for `dead_peer_timeout` (reason \"... "
-	    "Connection timed out\")" },
+	    "a phase did not finish in time (request, connect, "
+	    "distribution handshake, idle; an outbound TLS handshake), or "
+	    "the remote host stopped answering for `dead_peer_timeout` "
+	    "(reason \"... Connection timed out\")" },
 	[RC_IO_ERROR] = { "io_error", ERR, 0,
 	    "a read or write failed (connection reset, TLS error "
 	    "mid-stream)" },

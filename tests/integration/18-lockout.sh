@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Goal of this test: a source that keeps failing is locked out for a
 # while, without disturbing anybody else.  Gateway B has lockout_failures
-# = 5, lockout_window = 30s, lockout_ban = 4s.  On hostC (a valid peer) a
-# node c9 with a WRONG cookie makes up to 1000 connection attempts to b1
-# (connect_node + disconnect_node, paced, at most 60 s), while a1 on hostA
-# (right cookie) keeps exchanging messages with b1 on its established
-# connection.  Then: b1 never logged "Invalid challenge reply"; B logged
-# "lockout key=" bans and audit lines with code=locked_out; the bad_cookie
-# audit lines are at most lockout_failures per ban; a1 had round trips
-# during the attack and none of them failed.  After the attack and more
-# than the ban time, B logs the ban's expiry and a right-cookie node c2 on
-# hostC connects; a new connection from hostA works too.  The measured
-# figures are printed as "ok - figure: ..." lines.
+# = 5, lockout_window = 30s, lockout_ban = 4s and the default
+# lockout_guesses = 10.  c2 on hostC (right cookie) connects to b1 once
+# first.  Then on hostC (a valid peer) a node c9 with a WRONG cookie makes
+# up to 1000 connection attempts to b1 (connect_node + disconnect_node,
+# paced, at most 60 s), while a1 on hostA (right cookie) keeps exchanging
+# messages with b1 on its established connection.  Then: b1 never logged
+# "Invalid challenge reply"; B logged bans of the node name c9 from hostC's
+# identity ("lockout key=node:hostC.test/c9@hostC.test") and audit lines
+# with code=locked_out, and no ban of hostC's address or identity; the
+# bad_cookie audit lines are at most lockout_failures per ban and at most
+# lockout_guesses in all (the rest are refused with code=guess_limit); a1
+# had round trips during the attack and none of them failed.  After the
+# attack and more than the ban time, B logs the ban's expiry and c2, known
+# good, connects again, while c3, a name hostC never proved, is refused
+# with code=guess_limit until hostC's guesses are older than an hour; a
+# new connection from hostA works too.  The measured figures are printed
+# as "ok - figure: ..." lines.
 source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
@@ -21,7 +27,7 @@ B=b1@hostB.test
 B_LOG=$DG_LOGDIR/node-b1@hostB.log
 FAILURES=5
 BAN_S=4
-C_KEY='addr:10\.77\.0\.3'
+C_KEY='node:hostC\.test/c9@hostC\.test'
 WRONG=dgwrong$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 
 # The attack, on c9: returns {Attempts, ConnectsThatSucceeded, T0, T1}
@@ -79,6 +85,11 @@ node_start hostB b1 erl name "
 	register(echo, spawn(fun L() -> receive {From, Ref} -> From ! {Ref, pong}, L() end end))"
 node_start hostA a1
 
+step "c2 on hostC (right cookie) connects to b1 once: known good"
+r=$(node_eval hostC c2 "{net_kernel:connect_node('$B'), rpc:call('$B', erlang, node, [], 5000)}") ||
+	fail "c2 on hostC"
+expect_eq "$(unq "$r")" "{true,$B}" "c2 on hostC connects to b1"
+
 step "a1 connects to b1 and starts exchanging messages"
 r=$(node_rpc hostA "$A" "net_kernel:connect_node('$B')") || fail "rpc to a1"
 expect_eq "$r" true "a1 connects to b1"
@@ -103,9 +114,10 @@ step "what the attack left in the logs"
 sleep 1
 bad=$(log_count hostB "$mark" 'audit .*code=bad_cookie')
 locked=$(log_count hostB "$mark" 'audit .*code=locked_out')
+limited=$(log_count hostB "$mark" 'audit .*code=guess_limit')
 bans=$(log_count hostB "$mark" "lockout key=$C_KEY failures=[0-9]+ .*ban=")
 allbans=$(log_count hostB "$mark" 'lockout key=[^ ]+ failures=[0-9]+ .*ban=')
-pass "figure: bad_cookie audit lines=$bad, locked_out audit lines=$locked, bans of hostC's address=$bans (all keys: $allbans)"
+pass "figure: bad_cookie audit lines=$bad, locked_out audit lines=$locked, guess_limit audit lines=$limited, bans of c9 from hostC=$bans (all keys: $allbans)"
 expect_file_lacks "$B_LOG" 'Invalid challenge reply|rejected' "b1 never saw a wrong challenge reply"
 expect_log_first --since "$mark" hostB "lockout key=$C_KEY failures=[0-9]+ .*ban="
 expect_log_first --since "$mark" hostB 'audit .*code=locked_out'
@@ -118,6 +130,11 @@ pass "$bad bad_cookie audit lines (>= lockout_failures)"
 [ "$bad" -le $((FAILURES * (bans + 1))) ] ||
 	fail "$bad bad_cookie audit lines for $bans ban(s): more than $FAILURES per ban period"
 pass "$bad bad_cookie lines for $bans ban(s): at most $FAILURES per ban period"
+[ "$bad" -le 10 ] || fail "$bad bad_cookie audit lines: more than lockout_guesses (10)"
+pass "$bad bad_cookie lines: within hostC's guesses (10 an hour)"
+[ "$limited" -ge 1 ] || fail "no attempt was refused with code=guess_limit"
+pass "$limited attempts refused with code=guess_limit"
+expect_no_log --since "$mark" hostB 'lockout key=(addr|id):'
 expect_no_log --since "$mark" hostB "lockout key=addr:10\.77\.0\.1[^0-9]"
 
 step "a1's round trips"
@@ -129,11 +146,15 @@ pass "figure: a1 round trips during the attack=$during (failed: $during_fail)"
 pass "a1 exchanged messages with b1 during the attack"
 expect_eq "$during_fail" 0 "no a1 round trip failed during the attack"
 
-step "after the ban: B logs its expiry, c2 (right cookie) on hostC connects"
+step "after the ban: B logs its expiry, c2 (known good) connects, c3 (new) does not"
 sleep $((BAN_S + 2))
 r=$(node_eval hostC c2 "{net_kernel:connect_node('$B'), rpc:call('$B', erlang, node, [], 5000)}") ||
 	fail "c2 on hostC"
 expect_eq "$(unq "$r")" "{true,$B}" "c2 on hostC connects to b1 after the ban"
+mark3=$(log_mark hostB)
+r=$(node_eval hostC c3 "net_kernel:connect_node('$B')") || fail "c3 on hostC"
+expect_eq "$r" false "c3, a name hostC never proved, cannot connect while its guesses are spent"
+expect_log_first --since "$mark3" hostB 'audit .*initiator=c3@hostC\.test .*code=guess_limit'
 expect_log_first --since "$mark" hostB "lockout key=$C_KEY expired"
 n=$(log_count hostB "$mark" "lockout key=$C_KEY expired")
 pass "figure: expiries of hostC's ban=$n"

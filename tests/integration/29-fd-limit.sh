@@ -36,7 +36,7 @@ for ((i = 0; i < FLOOD; i++)); do
 	spawn "$DG_LOGDIR/flood.log" hostA env DG_RUN_TAG="$DG_TAG" timeout 8 \
 	    bash -c "exec 3<>/dev/tcp/$BIP/$DG_TLS_PORT; sleep 7"
 done
-expect_log --since "$mark" hostB "accept paused|max_connections" 10
+expect_log --since "$mark" hostB "accept paused|max_connections|max_pending" 10
 sleep 3
 pid_alive "$GB" || fail "hostB's gateway died"
 pass "hostB's gateway is alive"

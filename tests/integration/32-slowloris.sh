@@ -68,7 +68,7 @@ expect_eq "$(unq "$r")" "{true,$B2}" "a1 reaches b2"
 link_intact hostA "$A" "$B"
 
 step "the gateway's timers end every slow client"
-expect_log --since "$mark" hostB "audit conn=[0-9]+ dir=in .*code=timeout reason=\"TLS handshake timeout\"" 15
+expect_log --since "$mark" hostB "audit conn=[0-9]+ dir=in .*code=tls_timeout reason=\"TLS handshake timeout\"" 15
 expect_log --since "$mark" hostB "epmd=[0-9]+ client=127.0.0.1:[0-9]+ closed: no complete request in time" 15
 fds_at_most() { [ "$(ls "/proc/$GB/fd" | wc -l)" -le "$1" ]; }
 # b2 and its registration stay: a few descriptors more than before.

@@ -89,6 +89,9 @@ declare -A meaning=(
 	[unreachable]='refused|unreachable|reach|No route|timed out'
 	[route_refused]='route refused'
 	[link_failed]='link|connect|peer closed|no link'
+	[tls_timeout]='TLS handshake timeout'
+	[evicted]='not authenticated'
+	[guess_limit]='guess|wrong cookies|budget'
 )
 # One pass over every audit line: "code verdict reason" per line.
 extract() {

@@ -206,6 +206,9 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->alias_network.s_addr, inet_addr("127.0.1.0"));
 	assert_int_equal(c->alias_prefix, 24);
 	assert_int_equal(c->max_connections, 1024);
+	assert_int_equal(c->max_local_connections, 1024);
+	assert_int_equal(c->max_pending, 256);
+	assert_int_equal(c->max_pending_per_source, 16);
 	assert_int_equal(c->buffer_size, 65536);
 	assert_int_equal(c->epmd_timeout_ms, 10000);
 	assert_int_equal(c->tls_timeout_ms, 5000);
@@ -220,6 +223,8 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->lockout_failures, 10);
 	assert_int_equal(c->lockout_window_ms, 60000);
 	assert_int_equal(c->lockout_ban_ms, 300000);
+	assert_int_equal(c->lockout_guesses, 10);
+	assert_int_equal(c->lockout_known_good_ms, 86400000);
 	assert_null(c->audit_file);
 	assert_int_equal(c->public_epmd.len, 0);
 	assert_int_equal(c->public_names, 0);

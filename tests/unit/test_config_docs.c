@@ -39,6 +39,10 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_int_equal(a->alias_network.s_addr, b->alias_network.s_addr);
 	assert_int_equal(a->alias_prefix, b->alias_prefix);
 	assert_int_equal(a->max_connections, b->max_connections);
+	assert_int_equal(a->max_local_connections, b->max_local_connections);
+	assert_int_equal(a->max_pending, b->max_pending);
+	assert_int_equal(a->max_pending_per_source,
+	    b->max_pending_per_source);
 	assert_int_equal(a->buffer_size, b->buffer_size);
 	assert_int_equal(a->epmd_timeout_ms, b->epmd_timeout_ms);
 	assert_int_equal(a->tls_timeout_ms, b->tls_timeout_ms);
@@ -52,6 +56,8 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_int_equal(a->lockout_failures, b->lockout_failures);
 	assert_int_equal(a->lockout_window_ms, b->lockout_window_ms);
 	assert_int_equal(a->lockout_ban_ms, b->lockout_ban_ms);
+	assert_int_equal(a->lockout_guesses, b->lockout_guesses);
+	assert_int_equal(a->lockout_known_good_ms, b->lockout_known_good_ms);
 	assert_string_equal(a->cert, b->cert);
 	assert_string_equal(a->key, b->key);
 	assert_string_equal(a->ca, b->ca);

@@ -182,18 +182,18 @@ test_lockout(void **state)
 {
 	struct tmp *t = *state;
 
-	load_ok(t, GW "lockout_failures = 1000000\nlockout_window = 1s\n"
+	load_ok(t, GW "lockout_failures = 1000\nlockout_window = 1s\n"
 	    "lockout_ban = 1000ms\n" TLS);
-	assert_int_equal(t->cfg->lockout_failures, 1000000);
+	assert_int_equal(t->cfg->lockout_failures, 1000);
 	assert_int_equal(t->cfg->lockout_window_ms, 1000);
 	assert_int_equal(t->cfg->lockout_ban_ms, 1000);
 	load_ok(t, GW "lockout_window = 3600\nlockout_ban = 1440m\n" TLS);
 	assert_int_equal(t->cfg->lockout_window_ms, 3600000);
 	assert_int_equal(t->cfg->lockout_ban_ms, 86400000);
-	load_err(t, GW "lockout_failures = 1000001\n", ":3: lockout_failures:"
-	    " \"1000001\" is not a number 0..1000000");
+	load_err(t, GW "lockout_failures = 1001\n", ":3: lockout_failures:"
+	    " \"1001\" is not a number 0..1000");
 	load_err(t, GW "lockout_failures = -1\n", ":3: lockout_failures:"
-	    " \"-1\" is not a number 0..1000000");
+	    " \"-1\" is not a number 0..1000");
 	load_err(t, GW "lockout_window = 2h\n",
 	    ":3: lockout_window: 2h is not in 1s..1h");
 	load_err(t, GW "lockout_window = 3601s\n",
@@ -208,6 +208,16 @@ test_lockout(void **state)
 	    ":3: lockout_ban: 25h is not in 1s..24h");
 	load_err(t, GW "lockout_ban = 1d\n", ":3: lockout_ban: \"1d\" is not a"
 	    " duration (250ms, 10s, 2m)");
+	load_ok(t, GW "lockout_guesses = 0\nlockout_known_good = 720h\n" TLS);
+	assert_int_equal(t->cfg->lockout_guesses, 0);
+	assert_int_equal(t->cfg->lockout_known_good_ms, 2592000000U);
+	load_ok(t, GW "lockout_guesses = 1000\nlockout_known_good = 1s\n" TLS);
+	assert_int_equal(t->cfg->lockout_guesses, 1000);
+	assert_int_equal(t->cfg->lockout_known_good_ms, 1000);
+	load_err(t, GW "lockout_guesses = 1001\n", ":3: lockout_guesses:"
+	    " \"1001\" is not a number 0..1000");
+	load_err(t, GW "lockout_known_good = 721h\n",
+	    ":3: lockout_known_good: 721h is not in 1s..720h");
 
 }
 

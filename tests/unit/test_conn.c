@@ -6,13 +6,13 @@
  * an AF_UNIX listener in a mkdtemp directory that never accepts, so links
  * and queries connect and then wait.  Covered: ids and list membership,
  * conn_foreach/conn_count, conn_set_state and the timer of each state,
- * the max_connections cap (gateway_admit), conn_fail/conn_close_failed,
- * conn_close_all by kind (including closes that close others), each kind
- * ending through its own close path with everything freed (the suite
- * also runs under AddressSanitizer with leak detection), a pooled link's
- * PINGs against the test playing the peer gateway (PONG, none, a server
- * older than PING), and the code a failed read closes with
- * (conn_io_reason: a dead peer's ETIMEDOUT).
+ * the budgets (gateway_admit, gateway_budgets) and pending slots,
+ * conn_fail/conn_close_failed, conn_close_all by kind (including closes
+ * that close others), each kind ending through its own close path with
+ * everything freed (the suite also runs under AddressSanitizer with leak
+ * detection), a pooled link's PINGs against the test playing the peer
+ * gateway (PONG, none, a server older than PING), and the code a failed
+ * read closes with (conn_io_reason: a dead peer's ETIMEDOUT).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -332,47 +332,171 @@ test_state_timers(void **state)
 	assert_string_equal(conn_state_name(&t->c), "established");
 }
 
-/* max_connections counts tunnels, EPMD connections and links together;
- * a refused one leaves nothing behind; an EPMD query is not counted. */
+/* Two budgets: what local nodes open (outbound tunnels, EPMD clients on
+ * loopback) and what other hosts open (inbound tunnels) are counted
+ * apart, so one full never refuses the other; a refused one leaves
+ * nothing behind; links and EPMD queries are not counted. */
 static void
-test_max_connections(void **state)
+test_budgets(void **state)
 {
 	struct fx *f = *state;
 	struct world *w;
 	struct heard h = { 0 };
+	struct gwlink *l;
 	uint8_t b[8];
 
+	f->cfg.max_local_connections = 2;
 	f->cfg.max_connections = 2;
+	assert_int_equal(gateway_budgets(&f->gw, 1UL << 20, 0), 0);
 	w = world_new(f);
 	struct tunnel *t = tunnel_new(&f->gw, 1);
 	assert_non_null(t);
 	assert_non_null(epmd_new(f, w));
-	assert_int_equal(f->gw.nconns, 2);
+	assert_int_equal(f->gw.nlocal, 2);
 
-	assert_null(tunnel_new(&f->gw, 0));
+	/* local spent: the third local one is refused... */
+	assert_null(tunnel_new(&f->gw, 1));
 	assert_int_equal(f->gw.refused, 1);
 	assert_null(epmd_new(f, w));
 	assert_int_equal(f->gw.refused, 2);
 	/* The refused client's socket was closed. */
 	assert_int_equal(read(w->epmd_fds[1], b, sizeof(b)), 0);
-	assert_null(gwlink_direct(&w->peer, (struct sockaddr *)&w->sun,
-	    sizeof(w->sun), link_heard, &h));
+	/* ...remote ones are not, until their own budget is spent */
+	assert_non_null(tunnel_new(&f->gw, 0));
+	assert_non_null(tunnel_new(&f->gw, 0));
+	assert_null(tunnel_new(&f->gw, 0));
 	assert_int_equal(f->gw.refused, 3);
-	assert_int_equal(conn_count(&f->gw, CONN_NKINDS), 2);
-
+	assert_int_equal(f->gw.nremote, 2);
+	assert_int_equal(f->gw.nconns, 4);
+	/* links and queries are made for counted ones: never refused */
+	l = gwlink_direct(&w->peer, (struct sockaddr *)&w->sun,
+	    sizeof(w->sun), link_heard, &h);
+	assert_non_null(l);
 	(void)query_new(f, w, 10000, &h);
 	assert_int_equal(conn_count(&f->gw, CONN_KIND_EPMDC), 1);
-	assert_int_equal(f->gw.nconns, 2);
+	assert_int_equal(f->gw.nconns, 4);
 
 	conn_close(&t->c, RC_OK, "room");
-	assert_int_equal(f->gw.nconns, 1);
-	t = tunnel_new(&f->gw, 0);
+	assert_int_equal(f->gw.nlocal, 1);
+	t = tunnel_new(&f->gw, 1);
 	assert_non_null(t);
-	assert_int_equal(f->gw.nconns, 2);
+	assert_int_equal(f->gw.nlocal, 2);
 	assert_int_equal(h.calls, 0);
 	conn_close_all(&f->gw, CONN_NKINDS, RC_SHUTDOWN, "test over");
 	assert_int_equal(f->gw.nconns, 0);
+	assert_int_equal(f->gw.nlocal, 0);
+	assert_int_equal(f->gw.nremote, 0);
 	world_free(w);
+}
+
+/* The budgets fit the file descriptor limit: local nodes keep up to half
+ * of what there is, remote connections get the rest; pending caps never
+ * exceed the remote budget. */
+static void
+test_budgets_fd_limit(void **state)
+{
+	struct fx *f = *state;
+
+	f->cfg.max_local_connections = 1024;
+	f->cfg.max_connections = 1024;
+	f->cfg.max_pending = 256;
+	f->cfg.max_pending_per_source = 16;
+	assert_int_equal(gateway_budgets(&f->gw, 20000, 64), 0);
+	assert_int_equal(f->gw.max_local, 1024);
+	assert_int_equal(f->gw.max_remote, 1024);
+	assert_int_equal(f->gw.max_pending, 256);
+	assert_int_equal(f->gw.max_pending_src, 16);
+	/* 1000 descriptors, 64 kept: 936 for two per connection */
+	assert_int_equal(gateway_budgets(&f->gw, 1000, 64), 1);
+	assert_int_equal(f->gw.max_local, 234);
+	assert_int_equal(f->gw.max_remote, 234);
+	assert_int_equal(f->gw.max_pending, 234);
+	assert_int_equal(f->gw.max_pending_src, 16);
+	/* a small local budget leaves the rest to remote */
+	f->cfg.max_local_connections = 10;
+	assert_int_equal(gateway_budgets(&f->gw, 1000, 64), 1);
+	assert_int_equal(f->gw.max_local, 10);
+	assert_int_equal(f->gw.max_remote, 458);
+	assert_int_equal(f->gw.max_pending, 256);
+	/* nothing left at all: one each */
+	assert_int_equal(gateway_budgets(&f->gw, 10, 64), 1);
+	assert_int_equal(f->gw.max_local, 1);
+	assert_int_equal(f->gw.max_remote, 1);
+	assert_int_equal(f->gw.max_pending, 1);
+	assert_int_equal(f->gw.max_pending_src, 1);
+}
+
+/* Unauthenticated inbound tunnels hold pending slots per source and in
+ * all; when all are taken, the oldest of the source holding most makes
+ * room (code evicted, one audit line); an authenticated one holds none. */
+static void
+test_pending_slots(void **state)
+{
+	struct fx *f = *state;
+	struct tunnel *b;
+	char line[1024], v[64];
+
+	f->cfg.max_pending = 3;
+	f->cfg.max_pending_per_source = 2;
+	/* (evictions count for lockout: not here) */
+	lockout_free(f->gw.lockout);
+	f->gw.lockout = lockout_new(0, 60000, 60000);
+	assert_non_null(f->gw.lockout);
+	(void)gateway_budgets(&f->gw, 1UL << 20, 0);
+	f->gw.pending = pending_new(f->gw.max_pending, f->gw.max_pending_src);
+	assert_non_null(f->gw.pending);
+
+	assert_non_null(tunnel_new_pending(&f->gw, "10.0.0.1"));	/* a */
+	assert_non_null(b = tunnel_new_pending(&f->gw, "10.0.0.1"));
+	/* per source */
+	assert_null(tunnel_new_pending(&f->gw, "10.0.0.1"));
+	assert_int_equal(f->gw.nremote, 2);
+	assert_non_null(tunnel_new_pending(&f->gw, "10.0.0.2"));
+	/* all taken: 10.0.0.1 holds most; its oldest, a, goes */
+	assert_non_null(tunnel_new_pending(&f->gw, "10.0.0.3"));
+	fx_audit_next(f, line, sizeof(line));
+	assert_string_equal(fx_field(line, "code", v, sizeof(v)), "evicted");
+	assert_string_equal(fx_field(line, "verdict", v, sizeof(v)),
+	    "refused");
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 3);
+	assert_int_equal(pending_count(f->gw.pending, "10.0.0.1"), 1);
+	/* each holds one now: nobody holds more than 10.0.0.2 would */
+	assert_null(tunnel_new_pending(&f->gw, "10.0.0.2"));
+	/* b authenticates: its slot is free, it stays */
+	conn_authenticated(&b->c);
+	conn_authenticated(&b->c);
+	assert_int_equal(pending_total(f->gw.pending), 2);
+	assert_non_null(tunnel_new_pending(&f->gw, "10.0.0.2"));
+	assert_int_equal(pending_count(f->gw.pending, "10.0.0.2"), 2);
+	/* a public EPMD client on another host is remote and pending; one
+	 * on this host's address is local */
+	struct sockaddr_in far = { .sin_family = AF_INET }, here = far;
+	int sp[2], sq[2];
+	far.sin_addr.s_addr = htonl(0x0a000009);	/* 10.0.0.9 */
+	here.sin_addr.s_addr = htonl(0x0a000001);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sp), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sq), 0);
+	unsigned nlocal = f->gw.nlocal, nremote = f->gw.nremote;
+	pending_give(f->gw.pending, "10.0.0.2");	/* room for it */
+	epmd_accept_public(sp[0], (struct sockaddr *)&far,
+	    (struct sockaddr *)&here, &f->gw);
+	assert_int_equal(pending_count(f->gw.pending, "10.0.0.9"), 1);
+	assert_int_equal(f->gw.nremote, nremote + 1);
+	epmd_accept_public(sq[0], (struct sockaddr *)&here,
+	    (struct sockaddr *)&here, &f->gw);
+	assert_int_equal(f->gw.nlocal, nlocal + 1);
+	assert_int_equal(pending_count(f->gw.pending, "10.0.0.1"), 0);
+	conn_close_all(&f->gw, CONN_NKINDS, RC_SHUTDOWN, "test over");
+	close(sp[1]);
+	close(sq[1]);
+	/* the slot given back above by hand was b's second one's: the
+	 * table holds nothing more */
+	assert_int_equal(pending_total(f->gw.pending), 0);
+	assert_int_equal(f->gw.nremote, 0);
+	pending_free(f->gw.pending);
+	f->gw.pending = NULL;
 }
 
 /* conn_fail records a code and reason that conn_close_failed uses;
@@ -704,7 +828,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_ids_and_list),
 		T(test_state_timers),
-		T(test_max_connections),
+		T(test_budgets),
+		T(test_budgets_fd_limit),
+		T(test_pending_slots),
 		T(test_fail_then_close),
 		T(test_close_all),
 		T(test_each_kind_own_close),

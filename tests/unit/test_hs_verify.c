@@ -323,6 +323,89 @@ test_outbound_good(void **state)
 	assert_string_equal(f->remote, "a1");
 }
 
+/* What the admit hook was asked, and what it answers (the hook's arg is
+ * the fixture, which cookie_for needs). */
+static struct asked {
+	int calls[2];		/* by GUESS */
+	char name[HS_NAME_MAX];
+	enum reason answer[2];
+} asked;
+
+static enum reason
+admit_hook(void *arg, const char *initiator, int guess, char *why,
+    size_t whylen)
+{
+	(void)arg;
+	asked.calls[guess]++;
+	snprintf(asked.name, sizeof(asked.name), "%s", initiator);
+	if (asked.answer[guess] != RC_OK)
+		snprintf(why, whylen, "hook said no (%d)", guess);
+	return asked.answer[guess];
+}
+
+/* Inbound, the admit hook is asked with the initiator's name once it is
+ * allowed, and again right before the reply's digest is judged (not
+ * without a cookie); its code refuses, before the digest is looked at.
+ * Never outbound. */
+static void
+test_admit_hook(void **state)
+{
+	struct fixture *f = *state;
+	struct hs_policy p = policy(f, 1, pat_hostA, 1);
+	struct hs_policy out = policy(f, 0, pat_hostA, 1);
+	struct hs_verify v;
+	struct msg m;
+
+	memset(&asked, 0, sizeof(asked));
+	p.admit = admit_hook;
+	hs_verify_init(&v, &p);
+	open_hs(&v, FLAGS, REMOTE, "ok");
+	assert_int_equal(finish_hs(&v, LOCAL, f->ck, f->ck), 0);
+	assert_int_equal(asked.calls[0], 1);
+	assert_int_equal(asked.calls[1], 1);
+	assert_string_equal(asked.name, REMOTE);
+
+	/* with no cookie, no digest is judged: asked once */
+	memset(&asked, 0, sizeof(asked));
+	p.cookie_for = NULL;
+	hs_verify_init(&v, &p);
+	open_hs(&v, FLAGS, REMOTE, "ok");
+	assert_int_equal(finish_hs(&v, LOCAL, f->ck, f->ck), 0);
+	assert_int_equal(asked.calls[0], 1);
+	assert_int_equal(asked.calls[1], 0);
+	p.cookie_for = out.cookie_for;
+
+	/* refused at the name: the code and reason are the hook's */
+	asked.answer[0] = RC_GUESS_LIMIT;
+	hs_verify_init(&v, &p);
+	make_name(&m, FLAGS, 1002, REMOTE);
+	assert_refused(&v, feed(&v, INIT, &m), "guess_limit");
+	assert_string_equal(v.reason, "hook said no (0)");
+	/* a name outside the patterns is refused before the hook is asked */
+	asked.calls[0] = 0;
+	hs_verify_init(&v, &p);
+	make_name(&m, FLAGS, 1002, "evil@hostC.test");
+	assert_refused(&v, feed(&v, INIT, &m), "name_not_allowed");
+	assert_int_equal(asked.calls[0], 0);
+
+	/* refused before the digest: even the right one does not pass */
+	memset(&asked, 0, sizeof(asked));
+	asked.answer[1] = RC_GUESS_LIMIT;
+	hs_verify_init(&v, &p);
+	open_hs(&v, FLAGS, REMOTE, "ok");
+	assert_refused(&v, finish_hs(&v, LOCAL, f->ck, f->ck), "guess_limit");
+	assert_int_equal(v.checked_a, 0);
+
+	/* outbound: never asked */
+	memset(&asked, 0, sizeof(asked));
+	out.admit = admit_hook;
+	out.expect_alive = "a1";
+	hs_verify_init(&v, &out);
+	open_hs(&v, FLAGS, LOCAL, "ok");
+	assert_int_equal(finish_hs(&v, REMOTE, f->ck, f->ck), 0);
+	assert_int_equal(asked.calls[0] + asked.calls[1], 0);
+}
+
 static void
 test_bad_digests(void **state)
 {
@@ -1043,6 +1126,7 @@ main(void)
 		TEST(test_inbound_good),
 		TEST(test_outbound_good),
 		TEST(test_bad_digests),
+		TEST(test_admit_hook),
 		TEST(test_local_side_not_checked),
 		TEST(test_no_cookie),
 		TEST(test_inbound_names),

@@ -300,6 +300,107 @@ test_long_keys(void **state)
 	}
 }
 
+/* The window slides: a failure counts those of the last WINDOW ms, one
+ * exactly WINDOW ms old included, one a millisecond older not. */
+static void
+test_sliding_boundary(void **state)
+{
+	struct lockout *lo = new_table(state, 3);
+
+	/* exactly WINDOW apart: still inside */
+	assert_int_equal(lockout_failure(lo, "A", T0), 0);
+	assert_int_equal(lockout_failure(lo, "A", T0 + 5000), 0);
+	assert_int_equal(lockout_failure(lo, "A", T0 + WINDOW), 1);
+	assert_int_equal(lockout_banned(lo, "A", T0 + WINDOW), 1);
+	/* one millisecond more: the first has left the window... */
+	assert_int_equal(lockout_failure(lo, "B", T0), 0);
+	assert_int_equal(lockout_failure(lo, "B", T0 + 5000), 0);
+	assert_int_equal(lockout_failure(lo, "B", T0 + WINDOW + 1), 0);
+	assert_int_equal(lockout_banned(lo, "B", T0 + WINDOW + 1), 0);
+	/* ...but the other two are still in it: the next failure bans
+	 * (a fixed window restarted at T0 + WINDOW + 1 would not) */
+	assert_int_equal(lockout_failure(lo, "B", T0 + WINDOW + 2), 1);
+	assert_int_equal(lockout_banned(lo, "B", T0 + WINDOW + 2), 1);
+	/* C: at T0 + 2 WINDOW the first has left, the second is exactly
+	 * WINDOW old and still counts with the next two */
+	assert_int_equal(lockout_failure(lo, "C", T0), 0);
+	assert_int_equal(lockout_failure(lo, "C", T0 + WINDOW), 0);
+	assert_int_equal(lockout_failure(lo, "C", T0 + 2 * WINDOW), 0);
+	assert_int_equal(lockout_failure(lo, "C", T0 + 2 * WINDOW), 1);
+	/* D: one a millisecond further and it is two windows' worth */
+	assert_int_equal(lockout_failure(lo, "D", T0), 0);
+	assert_int_equal(lockout_failure(lo, "D", T0 + WINDOW), 0);
+	assert_int_equal(lockout_failure(lo, "D", T0 + 2 * WINDOW + 1), 0);
+	assert_int_equal(lockout_failure(lo, "D", T0 + 2 * WINDOW + 1), 0);
+	assert_int_equal(lockout_banned(lo, "D", T0 + 2 * WINDOW + 1), 0);
+	assert_int_equal(lockout_bans(lo), 3);
+}
+
+/* The sequence of the issue: WINDOW 10 s, 10 failures ban; 1 at 0 s, 8
+ * at 7 s, 8 more at 11 s.  The 9th and 10th inside (1 s, 11 s] ban at
+ * the second failure at 11 s; a window fixed at the first failure would
+ * have restarted at 10 s and let all 8 through. */
+static void
+test_sliding_straddle(void **state)
+{
+	struct lockout *lo = new_table(state, 10);
+	int i;
+
+	assert_int_equal(lockout_failure(lo, "id:hostB", T0), 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(lockout_failure(lo, "id:hostB",
+		    T0 + 7000 + (uint64_t)i), 0);
+	assert_int_equal(lockout_failure(lo, "id:hostB", T0 + 11000), 0);
+	assert_int_equal(lockout_banned(lo, "id:hostB", T0 + 11000), 0);
+	assert_int_equal(lockout_failure(lo, "id:hostB", T0 + 11001), 1);
+	assert_int_equal(lockout_banned(lo, "id:hostB", T0 + 11001), 1);
+	/* the rest of the burst is refused, not counted */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(lockout_failure(lo, "id:hostB",
+		    T0 + 11002 + (uint64_t)i), 0);
+	assert_int_equal(lockout_bans(lo), 1);
+	/* after the ban the count is empty: 9 more do not ban */
+	for (i = 0; i < 9; i++)
+		assert_int_equal(lockout_failure(lo, "id:hostB",
+		    T0 + 11001 + BAN + (uint64_t)i), 0);
+	assert_int_equal(lockout_banned(lo, "id:hostB", T0 + 11010 + BAN), 0);
+	assert_int_equal(lockout_failure(lo, "id:hostB", T0 + 11010 + BAN), 1);
+}
+
+/* A steady trickle: never FAILURES in any window, never a ban, however
+ * long it goes on; one failure more inside a window bans. */
+static void
+test_sliding_trickle(void **state)
+{
+	struct lockout *lo = new_table(state, 4);
+	uint64_t t = T0, step = WINDOW / 3 + 1;	/* 3 per window at most */
+
+	for (int i = 0; i < 3000; i++, t += step)
+		assert_int_equal(lockout_failure(lo, "addr:10.0.0.7", t), 0);
+	assert_int_equal(lockout_bans(lo), 0);
+	t -= step;
+	assert_int_equal(lockout_failure(lo, "addr:10.0.0.7", t + 1), 1);
+}
+
+/* The largest FAILURES keeps a time for each. */
+static void
+test_sliding_many(void **state)
+{
+	struct lockout *lo = new_table(state, LOCKOUT_MAX_FAILURES);
+	unsigned i;
+
+	for (i = 0; i + 1 < LOCKOUT_MAX_FAILURES; i++)
+		assert_int_equal(lockout_failure(lo, "K", T0 + i * 10), 0);
+	/* the first one leaves the window: still one short */
+	assert_int_equal(lockout_failure(lo, "K", T0 + WINDOW + 1), 0);
+	assert_int_equal(lockout_failure(lo, "K", T0 + WINDOW + 2), 1);
+	/* a larger setting is taken as the largest */
+	lo = new_table(state, LOCKOUT_MAX_FAILURES + 5);
+	for (i = 0; i + 1 < LOCKOUT_MAX_FAILURES; i++)
+		assert_int_equal(lockout_failure(lo, "K", T0), 0);
+	assert_int_equal(lockout_failure(lo, "K", T0), 1);
+}
+
 #define TEST(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -316,6 +417,10 @@ main(void)
 		TEST(test_bounded),
 		TEST(test_bounded_all_banned),
 		TEST(test_long_keys),
+		TEST(test_sliding_boundary),
+		TEST(test_sliding_straddle),
+		TEST(test_sliding_trickle),
+		TEST(test_sliding_many),
 	};
 
 	/* bans are logged; keep the test output readable */

@@ -831,8 +831,11 @@ test_close_bad_cookie_inbound(void **state)
 	    "initiator " FX_REMOTE " does not know the cookie");
 	assert_int_equal(fx_read(f, FX_LOCAL_SIDE, b, sizeof(b), &n), FX_EOF);
 	assert_int_equal(n, 0);
+	/* counted against the node name from that identity (guard.h) */
+	assert_int_equal(lockout_banned(f->gw.lockout,
+	    "node:" FX_PEER_ID "/" FX_REMOTE, clock_ms()), 1);
 	assert_int_equal(lockout_banned(f->gw.lockout, "addr:" FX_RIP,
-	    clock_ms()), 1);
+	    clock_ms()), 0);
 }
 
 /* Outbound, cookie set: the remote acceptor's ack is wrong.  Refused; the
@@ -939,6 +942,9 @@ test_close_hidden_not_allowed(void **state)
 	fx_drop_ends(f);
 
 	f->peer.allow_hidden = 1;
+	lockout_free(f->gw.lockout);	/* the refusal banned that name */
+	f->gw.lockout = lockout_new(1, 60000, 60000);
+	assert_non_null(f->gw.lockout);
 	assert_int_equal(fx_tunnel(f, 0, 1), 0);
 	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS_HIDDEN,
 	    FX_REMOTE));
@@ -949,27 +955,245 @@ test_close_hidden_not_allowed(void **state)
 	assert_true(f->t->hidden);
 }
 
-/* An inbound refusal is counted through the close path: with
- * lockout_failures 1 its source address and identity are banned. */
+/* An inbound refusal is counted through the close path (guard.h): with
+ * lockout_failures 1, a handshake refusal bans the node name from that
+ * identity, not the address or the identity: the next try of that name is
+ * refused at its send_name, another name of the same peer goes on. */
 static void
 test_lockout_inbound_refusal(void **state)
 {
 	struct fx *f = *state;
-	uint8_t m[FX_MSG_MAX];
-	char line[1024];
+	uint8_t m[FX_MSG_MAX], b[64];
+	size_t n = 0;
+	char line[1024], v[160];
 	uint64_t now = clock_ms();
 
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS_HIDDEN,
+	    FX_REMOTE));
+	fx_pump(f);
+	fx_expect_close(f, "refused", "hidden_not_allowed", line,
+	    sizeof(line));
+	fx_drop_ends(f);
+	now = clock_ms();
+	assert_int_equal(lockout_banned(f->gw.lockout,
+	    "node:" FX_PEER_ID "/" FX_REMOTE, now), 1);
 	assert_int_equal(lockout_banned(f->gw.lockout, "addr:" FX_RIP, now), 0);
+	assert_int_equal(lockout_banned(f->gw.lockout, "id:" FX_PEER_ID, now),
+	    0);
+	assert_int_equal(lockout_bans(f->gw.lockout), 1);
+
+	/* the same name again: refused before the local node sees it */
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS, FX_REMOTE));
+	fx_pump(f);
+	fx_expect_close(f, "refused", "locked_out", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)),
+	    "node " FX_REMOTE " of " FX_PEER_ID " is locked out");
+	assert_int_equal(fx_read(f, FX_LOCAL_SIDE, b, sizeof(b), &n), FX_EOF);
+	assert_int_equal(n, 0);
+	fx_drop_ends(f);
+	/* another name of the same peer goes on */
 	assert_int_equal(fx_tunnel(f, 0, 1), 0);
 	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS,
-	    "evil@hostC.test"));
+	    "a2@hostA.test"));
 	fx_pump(f);
-	fx_expect_close(f, "refused", "name_not_allowed", line, sizeof(line));
-	now = clock_ms();
-	assert_int_equal(lockout_banned(f->gw.lockout, "addr:" FX_RIP, now), 1);
-	assert_int_equal(lockout_banned(f->gw.lockout, "id:" FX_PEER_ID, now),
-	    1);
-	assert_int_equal(lockout_bans(f->gw.lockout), 2);
+	fx_recv(f, FX_LOCAL_SIDE, m, fx_msg_name(m, FX_FLAGS,
+	    "a2@hostA.test"));
+	assert_true(fx_alive(f));
+}
+
+/* A bystander inbound tunnel from ADDR with peer IDX (-1: before its
+ * certificate was seen; else in the distribution handshake as initiator
+ * NAME, or established when SETTLED). */
+static struct tunnel *
+bystander(struct fx *f, const char *addr, long idx, const char *name,
+    int settled)
+{
+	struct tunnel *t = tunnel_new(&f->gw, 0);
+
+	assert_non_null(t);
+	(void)snprintf(t->rip, sizeof(t->rip), "%s", addr);
+	(void)snprintf(t->raddr, sizeof(t->raddr), "%s:4370", addr);
+	conn_set_state(&t->c, TUN_TLS_ACCEPT);
+	if (idx >= 0) {
+		t->peer_idx = idx;
+		conn_set_state(&t->c, TUN_REQUESTS);
+		conn_set_state(&t->c, TUN_NODE_CONNECT);
+		conn_set_state(&t->c, TUN_HANDSHAKE);
+		(void)snprintf(t->initiator, sizeof(t->initiator), "%s", name);
+		if (settled)
+			conn_set_state(&t->c, TUN_ESTABLISHED);
+	}
+	return t;
+}
+
+/* Reads N audit lines; checks each is CODE or locked_out; returns how
+ * many were locked_out (every other one must be CODE, exactly one). */
+static int
+audit_codes(struct fx *f, int n, const char *code)
+{
+	char line[1024], v[64];
+	int locked = 0, other = 0;
+
+	for (int i = 0; i < n; i++) {
+		fx_audit_next(f, line, sizeof(line));
+		fx_field(line, "code", v, sizeof(v));
+		if (strcmp(v, "locked_out") == 0) {
+			locked++;
+			assert_string_equal(fx_field(line, "verdict", v,
+			    sizeof(v)), "refused");
+		} else {
+			assert_string_equal(v, code);
+			other++;
+		}
+	}
+	assert_int_equal(other, 1);
+	/* no further line: each closed tunnel has exactly one */
+	assert_null(fgets(line, sizeof(line), f->gw.audit));
+	f->audit_off = ftell(f->gw.audit);
+	return locked;
+}
+
+/* A ban acts at once: the close that starts it closes, with code
+ * locked_out and one audit line each, every open inbound tunnel under
+ * the banned key, and nothing else.  An address: those from it not yet
+ * authenticated; a node name: that name's unsettled handshakes from that
+ * identity; an identity: everything of it.  Outbound ones never. */
+static void
+test_lockout_ban_closes_open(void **state)
+{
+	struct fx *f = *state;
+	uint8_t m[FX_MSG_MAX];
+	struct tunnel *out, *t;
+
+	out = tunnel_new(&f->gw, 1);		/* outbound: never banned */
+	assert_non_null(out);
+	(void)snprintf(out->rip, sizeof(out->rip), "%s", FX_RIP);
+	out->peer_idx = 0;
+	conn_set_state(&out->c, TUN_ROUTE);
+
+	/* a node name: its handshakes, not its established link */
+	(void)bystander(f, "192.0.2.99", 0, "evil@hostA.test", 0);
+	(void)bystander(f, "192.0.2.99", 0, "evil@hostA.test", 1);
+	(void)bystander(f, "192.0.2.99", 0, "good@hostA.test", 0);
+	(void)bystander(f, FX_RIP, -1, "", 0);
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS_HIDDEN,
+	    "evil@hostA.test"));
+	fx_pump(f);
+	assert_int_equal(audit_codes(f, 2, "hidden_not_allowed"), 1);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 4);
+	fx_drop_ends(f);
+	f->t = NULL;
+
+	/* an address: the unauthenticated one from it, not the others */
+	t = bystander(f, FX_RIP, -1, "", 0);
+	conn_close(&t->c, RC_TLS_FAILED, "test");
+	assert_int_equal(audit_codes(f, 2, "tls_failed"), 1);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 3);
+
+	/* an identity: every connection of it */
+	t = bystander(f, "192.0.2.98", 0, "", 0);
+	conn_close(&t->c, RC_BAD_REQUEST, "test");
+	assert_int_equal(audit_codes(f, 3, "bad_request"), 2);
+	assert_int_equal(conn_count(&f->gw, CONN_KIND_TUNNEL), 1);
+	/* the bans do not count locked_out closes as failures */
+	assert_int_equal(lockout_bans(f->gw.lockout), 3);
+}
+
+/* Runs an inbound handshake of NAME whose reply carries the digest of
+ * COOKIE, up to the refusal or to the established tunnel (1), which it
+ * then closes. */
+static int
+inbound_hs(struct fx *f, const char *name, const char *cookie)
+{
+	uint8_t m[FX_MSG_MAX];
+
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS, name));
+	fx_pump(f);
+	if (!fx_alive(f))
+		return 0;
+	fx_recv(f, FX_LOCAL_SIDE, m, fx_msg_name(m, FX_FLAGS, name));
+	fx_send(f, FX_LOCAL_SIDE, m, fx_msg_status(m, "ok"));
+	fx_send(f, FX_LOCAL_SIDE, m, fx_msg_challenge(m, FX_FLAGS, FX_CHAL_B,
+	    FX_LOCAL));
+	fx_pump(f);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_reply(m, FX_CHAL_A, FX_CHAL_B,
+	    cookie));
+	fx_pump(f);
+	if (!fx_alive(f))
+		return 0;
+	fx_recv(f, FX_LOCAL_SIDE, m, fx_msg_reply(m, FX_CHAL_A, FX_CHAL_B,
+	    cookie));
+	fx_send(f, FX_LOCAL_SIDE, m, fx_msg_ack(m, FX_CHAL_A, FX_COOKIE));
+	fx_pump(f);
+	assert_true(fx_alive(f));
+	assert_int_equal(f->t->c.state, TUN_ESTABLISHED);
+	conn_close(&f->t->c, RC_OK, "test over");
+	f->t = NULL;
+	return 1;
+}
+
+/* The guess budget (lockout_guesses 2): two wrong cookies under any
+ * names spend it; a new name is then refused at its send_name, before
+ * the local node sees anything; a name known good (it proved the cookie
+ * before) still connects; a wrong cookie under it takes that away. */
+static void
+test_guess_budget(void **state)
+{
+	struct fx *f = *state;
+	uint8_t m[FX_MSG_MAX], b[64];
+	char line[1024], v[256];
+	size_t n = 0;
+
+	fx_cookie(f, FX_COOKIE);
+	lockout_free(f->gw.lockout);	/* no name bans in the way */
+	f->gw.lockout = lockout_new(100, 60000, 60000);
+	f->gw.trust = trust_new(2, 3600000, 86400000);
+	assert_non_null(f->gw.lockout);
+	assert_non_null(f->gw.trust);
+
+	assert_int_equal(inbound_hs(f, "good@hostA.test", FX_COOKIE), 1);
+	fx_audit(f, line, sizeof(line));
+	assert_true(trust_name_good(f->gw.trust, FX_PEER_ID, "good@hostA.test",
+	    clock_ms()));
+	fx_drop_ends(f);
+	for (int i = 1; i <= 2; i++) {
+		char name[32];
+		(void)snprintf(name, sizeof(name), "x%d@hostA.test", i);
+		assert_int_equal(inbound_hs(f, name, "wrong"), 0);
+		fx_expect_close(f, "refused", "bad_cookie", line,
+		    sizeof(line));
+		fx_drop_ends(f);
+	}
+	assert_int_equal(trust_guesses_left(f->gw.trust, FX_PEER_ID,
+	    clock_ms()), 0);
+
+	/* a new name, even with the right cookie: refused at send_name */
+	assert_int_equal(fx_tunnel(f, 0, 1), 0);
+	fx_send(f, FX_REMOTE_SIDE, m, fx_msg_name(m, FX_FLAGS,
+	    "new@hostA.test"));
+	fx_pump(f);
+	fx_expect_close(f, "refused", "guess_limit", line, sizeof(line));
+	assert_non_null(strstr(fx_field(line, "reason", v, sizeof(v)),
+	    "not known good"));
+	assert_int_equal(fx_read(f, FX_LOCAL_SIDE, b, sizeof(b), &n), FX_EOF);
+	assert_int_equal(n, 0);
+	fx_drop_ends(f);
+
+	/* the known-good name connects */
+	assert_int_equal(inbound_hs(f, "good@hostA.test", FX_COOKIE), 1);
+	fx_audit(f, line, sizeof(line));
+	assert_string_equal(fx_field(line, "code", v, sizeof(v)), "ok");
+	fx_drop_ends(f);
+	/* a wrong cookie under it: one try, then it is like any name */
+	assert_int_equal(inbound_hs(f, "good@hostA.test", "wrong"), 0);
+	fx_expect_close(f, "refused", "bad_cookie", line, sizeof(line));
+	fx_drop_ends(f);
+	assert_int_equal(inbound_hs(f, "good@hostA.test", FX_COOKIE), 0);
+	fx_expect_close(f, "refused", "guess_limit", line, sizeof(line));
 }
 
 /* The same refusal on an outbound tunnel counts against nobody. */
@@ -1028,6 +1252,8 @@ main(void)
 		T(test_close_hidden_not_allowed),
 		T(test_lockout_inbound_refusal),
 		T(test_lockout_outbound_refusal),
+		T(test_lockout_ban_closes_open),
+		T(test_guess_budget),
 	};
 
 	return cmocka_run_group_tests(tests, fx_pki_setup, fx_pki_teardown);

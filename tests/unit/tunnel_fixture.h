@@ -53,6 +53,7 @@
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/lockout.h"
+#include "proxy/wire/trust.h"
 
 /* Not every test file uses every helper. */
 #define FX	static __attribute__((unused))
@@ -293,8 +294,9 @@ struct fx {
 
 /*
  * Per-test setup: the gateway with its defaults (buffer 64 KiB, generous
- * timers, cap 64, lockout after 1 failure, no cookie, no audit line yet).
- * Tests change f->cfg fields before making tunnels.
+ * timers, budgets of 64, no pending slots table, lockout after 1 failure,
+ * no cookie, no audit line yet).  Tests change f->cfg fields before
+ * making tunnels (budgets: then call gateway_budgets() again).
  */
 FX int
 fx_setup(void **state)
@@ -315,6 +317,9 @@ fx_setup(void **state)
 	f->peer.via_idx = -1;
 	f->cfg.buffer_size = 65536;
 	f->cfg.max_connections = 64;
+	f->cfg.max_local_connections = 64;
+	f->cfg.max_pending = 64;
+	f->cfg.max_pending_per_source = 64;
 	f->cfg.tls_timeout_ms = 5000;
 	f->cfg.connect_timeout_ms = 5000;
 	f->cfg.handshake_timeout_ms = 10000;
@@ -327,6 +332,7 @@ fx_setup(void **state)
 	f->cfg.peers = &f->peer;
 	f->cfg.npeers = 1;
 	f->gw.cfg = &f->cfg;
+	(void)gateway_budgets(&f->gw, 1UL << 20, 0);
 	if ((f->base = event_base_new()) == NULL)
 		goto fail;
 	f->gw.base = f->base;
@@ -368,6 +374,7 @@ fx_teardown(void **state)
 	free(f->gw.peer_cookie);
 	free(f->gw.node_cookie);
 	lockout_free(f->gw.lockout);
+	trust_free(f->gw.trust);
 	fclose(f->gw.audit);
 	event_base_free(f->base);
 	free(f);

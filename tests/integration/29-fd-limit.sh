@@ -18,7 +18,8 @@ FLOOD=100
 
 ns_setup 2
 gw_start hostA
-gw_start hostB
+# Budgets above the descriptor limit: the limit is what binds here.
+gw_start hostB "max_pending_per_source = 1000" "max_pending = 1000"
 node_start hostB b1
 node_start hostA a1
 GB=${DG_GW_PID[hostB]}
@@ -36,7 +37,7 @@ for ((i = 0; i < FLOOD; i++)); do
 	spawn "$DG_LOGDIR/flood.log" hostA env DG_RUN_TAG="$DG_TAG" timeout 8 \
 	    bash -c "exec 3<>/dev/tcp/$BIP/$DG_TLS_PORT; sleep 7"
 done
-expect_log --since "$mark" hostB "accept paused|max_connections|max_pending" 10
+expect_log --since "$mark" hostB "accept paused" 10
 sleep 3
 pid_alive "$GB" || fail "hostB's gateway died"
 pass "hostB's gateway is alive"

@@ -13,6 +13,8 @@
 #include "proxy/gateway.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
+#include "proxy/wire/pending.h"
+#include "proxy/wire/trust.h"
 
 static void
 conn_timeout(evutil_socket_t fd, short what, void *arg)
@@ -51,8 +53,12 @@ take_pending(struct gateway *gw, const char *src)
 	struct conn *old;
 
 	for (int tries = 0; tries < 4; tries++) {
-		switch (pending_take(gw->pending, src, clock_ms(), victim,
-		    sizeof(victim))) {
+		/* A peer gateway's own address (its certificate came from
+		 * it recently) may open many links at once. */
+		int trusted = gw->trust != NULL &&
+		    trust_addr_good(gw->trust, src, clock_ms());
+		switch ((trusted ? pending_take_trusted : pending_take)(
+		    gw->pending, src, clock_ms(), victim, sizeof(victim))) {
 		case PENDING_OK:
 			return 0;
 		case PENDING_SOURCE_FULL:

@@ -52,14 +52,15 @@ find(const struct pending *p, const char *key)
 	return NULL;
 }
 
-enum pending_verdict
-pending_take(struct pending *p, const char *src, uint64_t now, char *victim,
-    size_t cap)
+/* pending_take() with LIMIT slots per source. */
+static enum pending_verdict
+take(struct pending *p, const char *src, uint64_t now, char *victim,
+    size_t cap, unsigned limit)
 {
 	struct src *s = find(p, src), *max = NULL;
 	unsigned have = s != NULL ? s->n : 0;
 
-	if (have >= p->per_source)
+	if (have >= limit)
 		return PENDING_SOURCE_FULL;
 	if (p->used >= p->total) {
 		for (size_t i = 0; i < p->ns; i++)
@@ -82,6 +83,20 @@ pending_take(struct pending *p, const char *src, uint64_t now, char *victim,
 	s->n++;
 	p->used++;
 	return PENDING_OK;
+}
+
+enum pending_verdict
+pending_take(struct pending *p, const char *src, uint64_t now, char *victim,
+    size_t cap)
+{
+	return take(p, src, now, victim, cap, p->per_source);
+}
+
+enum pending_verdict
+pending_take_trusted(struct pending *p, const char *src, uint64_t now,
+    char *victim, size_t cap)
+{
+	return take(p, src, now, victim, cap, p->total);
 }
 
 void

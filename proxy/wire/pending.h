@@ -44,6 +44,14 @@ void pending_free(struct pending *p);
 enum pending_verdict pending_take(struct pending *p, const char *src,
     uint64_t now, char *victim, size_t cap);
 
+/*
+ * pending_take() for a source a peer's certificate came from recently (a
+ * gateway opening many links at once): bound by TOTAL only, not by
+ * PER_SOURCE; eviction still takes from whoever holds the most.
+ */
+enum pending_verdict pending_take_trusted(struct pending *p, const char *src,
+    uint64_t now, char *victim, size_t cap);
+
 /* Gives back one slot of SRC (one that pending_take() gave). */
 void pending_give(struct pending *p, const char *src);
 

@@ -24,6 +24,7 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
+DG_AUDIT_FILES=1	# count audit lines in the audit file: the log's copy is rate-limited
 
 A=a1@hostA.test
 B1=b1@hostB.test
@@ -72,6 +73,7 @@ expect_eq "$r" watching "watching b1's link to a1"
 step "the issue's attack: h2 (hidden, wrong cookie), 12 connect_node calls"
 node_cookie hostB h2 "$WRONG"
 mark=$(log_mark hostA)
+amark=$(audit_mark hostA)
 r=$(node_eval --hidden --timeout 60 hostB h2 "
 	[begin R = net_kernel:connect_node('$A'), erlang:disconnect_node('$A'), R end
 	 || _ <- lists:seq(1, 12)]") || fail "h2 on hostB"
@@ -79,7 +81,7 @@ expect_nomatch "$r" true "none of h2's 12 tries connected"
 r=$(node_eval hostB b3 "$CONNECT") || fail "b3 on hostB"
 expect_eq "$(unq "$r")" "{true,$A}" "b3 (known good) connects to a1 right after h2's tries"
 expect_no_log --since "$mark" hostA 'lockout key=(id|addr):'
-pass "figure: after h2: bad_cookie=$(log_count hostA "$mark" 'audit .*code=bad_cookie') locked_out=$(log_count hostA "$mark" 'audit .*code=locked_out') guess_limit=$(log_count hostA "$mark" 'audit .*code=guess_limit')"
+pass "figure: after h2: bad_cookie=$(audit_count hostA "$amark" 'audit .*code=bad_cookie') locked_out=$(audit_count hostA "$amark" 'audit .*code=locked_out') guess_limit=$(audit_count hostA "$amark" 'audit .*code=guess_limit')"
 
 step "20 more names from one renaming node with the wrong cookie"
 node_cookie hostB rn "$WRONG"
@@ -88,14 +90,14 @@ r=$(renaming hostB rn 90 "
 		R = net_kernel:connect_node('$A'), ok = net_kernel:stop(), R end
 	 || I <- lists:seq(1, 20)]") || fail "the renaming node on hostB"
 expect_nomatch "$r" true "none of the 20 names connected"
-bad=$(log_count hostA "$mark" 'audit .*code=bad_cookie')
-limited=$(log_count hostA "$mark" 'audit .*code=guess_limit')
-pass "figure: 32 tries under 21 names: bad_cookie=$bad guess_limit=$limited locked_out=$(log_count hostA "$mark" 'audit .*code=locked_out')"
+bad=$(audit_count hostA "$amark" 'audit .*code=bad_cookie')
+limited=$(audit_count hostA "$amark" 'audit .*code=guess_limit')
+pass "figure: 32 tries under 21 names: bad_cookie=$bad guess_limit=$limited locked_out=$(audit_count hostA "$amark" 'audit .*code=locked_out')"
 [ "$bad" -le 10 ] || fail "$bad wrong cookies were checked: more than lockout_guesses (10)"
 pass "$bad wrong cookies checked for all those names (lockout_guesses = 10)"
 [ "$limited" -ge 20 ] || fail "only $limited tries refused with code=guess_limit"
 expect_log_first --since "$mark" hostA 'trust id=hostB\.test: 10 wrong cookies within 3600s'
-expect_log_first --since "$mark" hostA 'audit .*initiator=x20@hostB\.test .*code=guess_limit'
+expect_audit --since "$amark" hostA 'audit .*initiator=x20@hostB\.test .*code=guess_limit'
 
 r=$(node_rpc hostB "$B1" "{persistent_term:get(dg_nodedown, none), rpc:call('$A', erlang, node, [], 5000)}") ||
 	fail "rpc to b1"
@@ -106,24 +108,27 @@ r=$(reconnect_b1) || fail "rpc to b1"
 expect_eq "$(unq "$r")" "{true,$A}" "b1 (known good) makes a new connection to a1"
 node_cookie hostB b3 "$WRONG"
 m2=$(log_mark hostA)
+am2=$(audit_mark hostA)
 r=$(renaming hostB b3 60 "
 	[begin {ok, _} = net_kernel:start(['b3@hostB.test', longnames]),
 		R = net_kernel:connect_node('$A'), ok = net_kernel:stop(), R end
 	 || _ <- [1, 2]]") || fail "the attacker as b3"
 expect_eq "$r" "[false,false]" "the attacker under b3's name does not connect"
-expect_log_first --since "$m2" hostA 'audit .*initiator=b3@hostB\.test .*code=bad_cookie'
+expect_audit --since "$am2" hostA 'audit .*initiator=b3@hostB\.test .*code=bad_cookie'
 expect_log_first --since "$m2" hostA 'trust id=hostB\.test node=b3@hostB\.test: a wrong cookie from a node known good'
-n=$(log_count hostA "$m2" 'audit .*initiator=b3@hostB\.test .*code=bad_cookie')
+n=$(audit_count hostA "$am2" 'audit .*initiator=b3@hostB\.test .*code=bad_cookie')
 expect_eq "$n" 1 "one wrong cookie checked under b3's name (then it is known good no more)"
 node_cookie hostB b3 "$DG_COOKIE"
 m2=$(log_mark hostA)
+am2=$(audit_mark hostA)
 r=$(node_eval hostB b3 "$CONNECT") || fail "b3 on hostB"
 expect_match "$r" '^\{false,' "the real b3 is refused now: its name was used with a wrong cookie"
-expect_log_first --since "$m2" hostA 'audit .*initiator=b3@hostB\.test .*code=guess_limit'
+expect_audit --since "$am2" hostA 'audit .*initiator=b3@hostB\.test .*code=guess_limit'
 expect_no_log --since "$m2" hostA 'audit .*code=bad_cookie'
 
 step "hostB's address fails TLS 12 times; its nodes still connect"
 m3=$(log_mark hostA)
+am3=$(audit_mark hostA)
 for ((i = 0; i < 12; i++)); do
 	raw_send hostB "$(host_ip hostA)" "$DG_TLS_PORT" 'GET / HTTP/1.0\r\n\r\n' 5 >/dev/null || true
 done
@@ -132,7 +137,7 @@ r=$(reconnect_b1) || fail "rpc to b1"
 expect_eq "$(unq "$r")" "{true,$A}" "b1 reconnects from hostB's banned address (a certificate of hostB came from it)"
 
 step "the totals"
-bad=$(log_count hostA "$mark" 'audit .*code=bad_cookie')
+bad=$(audit_count hostA "$amark" 'audit .*code=bad_cookie')
 pass "figure: wrong cookies checked in the whole attack: $bad (lockout_guesses 10, + 1 for the known-good name b3)"
 [ "$bad" -le 11 ] || fail "$bad wrong cookies checked (at most 10 + 1)"
 pass "at most 10 guesses an hour, plus one per known-good name taken"

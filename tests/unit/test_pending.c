@@ -119,6 +119,29 @@ test_evict_oldest(void **state)
 }
 
 /* Many sources, one slot each, in and out: the counts stay exact. */
+/* A trusted source (a peer gateway opening many links at once) is bound
+ * by the total only; others may still evict from it when all is full. */
+static void
+test_trusted(void **state)
+{
+	struct pending *p = table(state, 6, 2);
+	char v[PENDING_SRC_MAX];
+
+	assert_int_equal(take(p, "10.0.0.2", T0, v), PENDING_OK);
+	assert_int_equal(take(p, "10.0.0.2", T0, v), PENDING_OK);
+	assert_int_equal(take(p, "10.0.0.2", T0, v), PENDING_SOURCE_FULL);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pending_take_trusted(p, "10.0.0.2", T0, v,
+		    sizeof(v)), PENDING_OK);
+	assert_int_equal(pending_count(p, "10.0.0.2"), 6);
+	/* all slots are its own: it is at its (total) limit... */
+	assert_int_equal(pending_take_trusted(p, "10.0.0.2", T0, v,
+	    sizeof(v)), PENDING_SOURCE_FULL);
+	/* ...and a newcomer evicts from it */
+	assert_int_equal(take(p, "10.0.0.9", T0, v), PENDING_EVICT);
+	assert_string_equal(v, "10.0.0.2");
+}
+
 static void
 test_churn(void **state)
 {
@@ -157,6 +180,7 @@ main(void)
 		TEST(test_per_source),
 		TEST(test_total_and_evict),
 		TEST(test_evict_oldest),
+		TEST(test_trusted),
 		TEST(test_churn),
 	};
 

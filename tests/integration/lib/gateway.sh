@@ -35,6 +35,7 @@ gw_config() {
 		echo "listen = $ip:$DG_TLS_PORT"
 		echo "log_level = ${DG_LOG_LEVEL:-debug}"
 		for p in "$@"; do echo "$p"; done
+		[ "${DG_AUDIT_FILES:-0}" = 1 ] && echo "audit_file = $(audit_of "$h")"
 		echo
 		echo "[tls]"
 		echo "cert = $DG_PKI/$cert.crt"

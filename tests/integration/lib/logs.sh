@@ -98,3 +98,38 @@ audit_field() {
 
 # DG_AUDIT_RE: an audit line with every field of the contract, in order.
 DG_AUDIT_RE='audit conn=[0-9]+ dir=(in|out) peer=[^ ]+ addr=[^ ]+ subject="[^"]*" san="[^"]*" initiator=[^ ]+ acceptor=[^ ]+ hidden=(yes|no) verdict=(ok|refused|error) code=[a-z_]+ reason="[^"]*" bytes_out=[0-9]+ bytes_in=[0-9]+ duration=[0-9]+\.[0-9]{3}s'
+
+# ---- the audit file ---------------------------------------------------------
+# With DG_AUDIT_FILES=1, gw_config gives every gateway an audit_file: it has
+# every audit line, while the log's copy of refusals is rate-limited.
+
+# audit_of HOST: path of HOST's audit file.
+audit_of() { echo "$DG_LOGDIR/audit-$1.log"; }
+
+# audit_mark HOST: the size of HOST's audit file now (for audit_count).
+audit_mark() { stat -c %s "$(audit_of "$1")" 2>/dev/null || echo 0; }
+
+# audit_grep HOST SINCE ERE: HOST's audit lines after byte SINCE matching
+# ERE (case-insensitive).
+audit_grep() {
+	tail -c "+$(($2 + 1))" "$(audit_of "$1")" 2>/dev/null | grep -Ei -- "$3"
+}
+
+# audit_count HOST SINCE ERE: how many of them.
+audit_count() {
+	local n
+	n=$(audit_grep "$1" "$2" "$3" | wc -l) || true
+	echo "$((n + 0))"
+}
+
+# expect_audit --since MARK HOST ERE [SECS]: wait (default 5 s) until
+# HOST's audit file has a line matching ERE after MARK.
+expect_audit() {
+	local since=$2 h=$3 re=$4 secs=${5:-5} line
+	if wait_for "$secs" audit_grep "$h" "$since" "$re"; then
+		line=$(audit_grep "$h" "$since" "$re" | sed -n '1{p;q}' || true)
+		pass "gateway $h audited: ${line:0:200}"
+	else
+		fail "gateway $h never audited /$re/ within ${secs}s"
+	fi
+}

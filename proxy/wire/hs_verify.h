@@ -62,7 +62,9 @@ void hs_verify_init(struct hs_verify *v, const struct hs_policy *pol);
  * sent by the initiator (FROM_INITIATOR 1) or the acceptor.  Returns 0 to
  * forward it, -1 to refuse the connection: v->code is one of
  * RC_MALFORMED_HANDSHAKE, RC_NAME_NOT_ALLOWED, RC_HIDDEN_NOT_ALLOWED,
- * RC_BAD_COOKIE and v->reason says why (never a cookie or digest).
+ * RC_BAD_COOKIE and v->reason says why (never a cookie or digest).  A
+ * refusal is final: every later call returns -1 and leaves code and
+ * reason as they are.
  */
 int hs_verify_msg(struct hs_verify *v, int from_initiator, const uint8_t *p,
     size_t len);

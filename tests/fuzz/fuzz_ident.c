@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "crypto/ident.h"
@@ -28,7 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check_describe(X509 *cert)
 {
-	static const size_t lens[] = { 1, 2, 17, 64, 300, 4096 };
+	static const size_t lens[] = { 1, 17, 300 };
 	char full[8192], *buf;
 
 	FUZZ_CHECK(ident_describe(cert, full, sizeof(full)) == full);
@@ -75,8 +76,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char name[64];
 
 	cert = d2i_X509(NULL, &p, (long)size);
-	if (cert == NULL)
+	if (cert == NULL) {
+		/* The error queue's strings would look like a leak to
+		 * libFuzzer, which then runs LeakSanitizer every time. */
+		ERR_clear_error();
 		return 0;
+	}
 	check_describe(cert);
 	check_primary(cert);
 	FUZZ_CHECK(ident_match(cert, "") == 0);
@@ -91,5 +96,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)ident_match(cert, name);
 	}
 	X509_free(cert);
+	ERR_clear_error();
 	return 0;
 }

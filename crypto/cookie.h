@@ -18,7 +18,8 @@ struct cookie;
  * Reads the cookie from PATH as OTP reads ~/.erlang.cookie: the file's
  * text without its trailing line ends (CR, LF); spaces are part of it.
  * The file must be a regular file that denies group/other (checked again
- * here) and hold 1..255 printable ASCII characters.  Returns a new
+ * here), be at most 1024 bytes long and hold 1..255 printable ASCII
+ * characters.  Returns a new
  * cookie, or NULL with a reason in ERR (which never contains the cookie).
  */
 struct cookie *cookie_load(const char *path, char *err, size_t errlen);

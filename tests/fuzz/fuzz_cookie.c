@@ -4,9 +4,9 @@
  * written over one scratch file (mode 0600, in /dev/shm when there is
  * one) made at start-up.
  *
- * Checks against cookie.h's contract: the file loads exactly when,
- * without its trailing CR and LF bytes, it holds 1..255 printable ASCII
- * characters and is not white space only; then the cookie's digests are
+ * Checks against cookie.h's contract: the file loads exactly when it is
+ * at most 1024 bytes and, without its trailing CR and LF bytes, holds
+ * 1..255 printable ASCII characters and is not white space only; then the cookie's digests are
  * those of that text (MD5 of text and decimal challenge, as
  * dist_util:gen_digest), cookie_check() accepts its digest and refuses a
  * changed one; a refusal never repeats the cookie text.
@@ -49,6 +49,8 @@ expected_len(const uint8_t *data, size_t size)
 {
 	size_t len = size, blank = 1;
 
+	if (size > 1024)
+		return -1;
 	for (size_t i = 0; i < size; i++)
 		blank &= data[i] == ' ' || data[i] == '\t' || data[i] == '\r' ||
 		    data[i] == '\n';

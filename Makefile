@@ -1,6 +1,7 @@
-# distgate — plain GNU make.  Targets: all check check-sanitize demo bench
-# install clean.  Quiet unless V=1.  SANITIZER=address,undefined builds with
-# sanitizers; BUILD names the object directory, DISTGATE the binary.
+# distgate — plain GNU make.  Targets: all check check-sanitize fuzz demo
+# bench install clean.  Quiet unless V=1.  SANITIZER=address,undefined
+# builds with sanitizers; BUILD names the object directory, DISTGATE the
+# binary.
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/sbin
@@ -40,8 +41,17 @@ SAN_MAKE  := BUILD=$(SAN_BUILD) SANITIZER=address,undefined \
              DISTGATE=$(SAN_BUILD)/distgate
 SAN_BINS  := $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%)
 
+# The libFuzzer build: the library with clang, coverage instrumentation,
+# ASan and UBSan in its own object directory (under BUILD, so clean takes
+# it); one harness per parser, tests/fuzz/fuzz_NAME.c -> bin/fuzz_NAME.
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_MAKE  := BUILD=$(FUZZ_BUILD) CC=clang \
+              SANITIZER=fuzzer-no-link,address,undefined
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/bin/fuzz_%)
+
 .PHONY: all check check-sanitize unit integration demo deps bench bench-quick \
-        install clean
+        fuzz fuzz-build install clean
 
 all: $(DISTGATE)
 
@@ -62,6 +72,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistgate.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# Harnesses link libFuzzer's main; config's also stubs DNS (numeric
+# addresses only) and reuses the unit tests' config invariants (cmocka).
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libdistgate.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(LDFLAGS) -o $@ \
+	    $< $(BUILD)/libdistgate.a \
+	    $(FUZZ_LDLIBS) $(LDLIBS)
+
+$(BUILD)/bin/fuzz_config: CFLAGS += -Itests/unit
+$(BUILD)/bin/fuzz_config: FUZZ_LDLIBS = -Wl,--wrap=getaddrinfo -lcmocka
+
+# Built only inside the fuzz build (FUZZ_MAKE), as make fuzz does.
+fuzz-build: $(FUZZ_BINS)
 
 # deps: install what is missing from Debian's packages (needs root or sudo).
 deps:
@@ -86,6 +111,12 @@ check-sanitize: deps
 	    DG_BIN=$(CURDIR)/$(SAN_BUILD)/distgate \
 	    ./tests/check.sh $(SAN_BINS)
 
+# fuzz: every harness for FUZZ_SECONDS (default 30) each, or FUZZ_RUNS
+# executions each, on a copy of its seed corpus; see tests/fuzz/run.sh.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_MAKE) fuzz-build
+	$(Q)./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_NAMES)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./deploy/demo.sh
@@ -107,4 +138,4 @@ install: $(DISTGATE)
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) distgate
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d $(FUZZ_BINS:=.d)

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #define COOKIE_MAX	255
+#define COOKIE_FILE_MAX	1024	/* bytes of a cookie file, line ends too */
 
 struct cookie {
 	size_t len;
@@ -35,7 +36,7 @@ cookie_new(const char *text, size_t len)
 struct cookie *
 cookie_load(const char *path, char *err, size_t errlen)
 {
-	char buf[1024], why[128];
+	char buf[COOKIE_FILE_MAX + 1], why[128];	/* one more: tells a longer file */
 	struct cookie *c = NULL;
 	size_t len = 0, blank = 1;
 	ssize_t n;
@@ -53,6 +54,12 @@ cookie_load(const char *path, char *err, size_t errlen)
 			goto done;
 		}
 		len += (size_t)n;
+	}
+	/* Not cut short: what lies beyond would decide what the cookie is. */
+	if (len > COOKIE_FILE_MAX) {
+		snprintf(err, errlen, "%s: cookie file longer than %d bytes",
+		    path, COOKIE_FILE_MAX);
+		goto done;
 	}
 	for (size_t i = 0; i < len; i++)
 		blank &= buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||

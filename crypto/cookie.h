@@ -19,9 +19,9 @@ struct cookie;
  * text without its trailing line ends (CR, LF); spaces are part of it.
  * The file is opened once and checked on its descriptor as secfile.h
  * says (no symbolic link, a regular file owned by root or the running
- * user, denying group/other), and must hold 1..255 printable ASCII
- * characters.  Returns a new cookie, or NULL with "PATH: reason" in ERR
- * (which never contains the cookie).
+ * user, denying group/other), must be at most 1024 bytes long and hold
+ * 1..255 printable ASCII characters.  Returns a new cookie, or NULL with
+ * "PATH: reason" in ERR (which never contains the cookie).
  */
 struct cookie *cookie_load(const char *path, char *err, size_t errlen);
 

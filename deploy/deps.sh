@@ -11,6 +11,7 @@ PACKAGES=(
 	libssl-dev libevent-dev libinih-dev libcmocka-dev
 	erlang-base erlang-ssl elixir
 	openssl iproute2 nftables tcpdump procps stunnel4 util-linux
+	clang libclang-rt-14-dev llvm-14	# make fuzz: libFuzzer, sanitizers, llvm-symbolizer
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

@@ -408,8 +408,10 @@ epmd_names_next(const char *text, size_t len, size_t *off, char *name,
 	if (at == NULL)
 		return 0;
 	nlen = (size_t)(at - line) - (sizeof(pre) - 1);
+	/* No space, and no NUL: the name would reach callers cut short. */
 	if (nlen == 0 || nlen >= cap || nlen > EPMD_MAX_NAME ||
-	    memchr(line + sizeof(pre) - 1, ' ', nlen) != NULL)
+	    memchr(line + sizeof(pre) - 1, ' ', nlen) != NULL ||
+	    memchr(line + sizeof(pre) - 1, '\0', nlen) != NULL)
 		return 0;
 	p = at + sizeof(mid) - 1;
 	if (p == line + ll)

@@ -131,7 +131,8 @@ int epmd_parse_port2(const uint8_t *buf, size_t len, struct epmd_port2 *out,
  * Walks the text of a NAMES reply (after its 4-byte header): each call
  * takes the line at *OFF ("name N at port P\n") and moves *OFF past it.
  * Returns 1 with NAME (CAP bytes) and *PORT set for a well-formed line, 0
- * for a line to skip, -1 at the end of TEXT.
+ * for a line to skip (a name that is empty, holds a space or a NUL, or
+ * does not fit CAP; a port that is not 1..65535), -1 at the end of TEXT.
  */
 int epmd_names_next(const char *text, size_t len, size_t *off, char *name,
     size_t cap, uint16_t *port);

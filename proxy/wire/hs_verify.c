@@ -243,6 +243,10 @@ int
 hs_verify_msg(struct hs_verify *v, int from_init, const uint8_t *p,
     size_t len)
 {
+	/* A refusal is final: nothing after it is forwarded, and its code
+	 * and reason stay those of the first refusal. */
+	if (v->code != RC_OK)
+		return -1;
 	if (len == 0)
 		return refuse(v, RC_MALFORMED_HANDSHAKE, "empty message");
 	return from_init ? from_initiator(v, p, len) :

@@ -70,7 +70,8 @@ void hs_verify_init(struct hs_verify *v, const struct hs_policy *pol);
  * forward it, -1 to refuse the connection: v->code is one of
  * RC_MALFORMED_HANDSHAKE, RC_NAME_NOT_ALLOWED, RC_HIDDEN_NOT_ALLOWED,
  * RC_BAD_COOKIE or a code the admit hook returned, and v->reason says why
- * (never a cookie or digest).
+ * (never a cookie or digest).  A refusal is final: every later call
+ * returns -1 and leaves code and reason as they are.
  */
 int hs_verify_msg(struct hs_verify *v, int from_initiator, const uint8_t *p,
     size_t len);

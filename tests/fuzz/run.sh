@@ -40,8 +40,8 @@ mkdir -p "$logs" || exit 2
 work=$(mktemp -d "${TMPDIR:-/tmp}/distgate-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
-# stat LOG KEY: the value of libFuzzer's "stat::KEY:" line, or "?".
-stat() {
+# fstat LOG KEY: the value of libFuzzer's final "stat::KEY:" line, or "?".
+fstat() {
 	local v
 	v=$(sed -n "s/^stat::$2: *//p" "$1" | tail -n 1)
 	echo "${v:-?}"
@@ -71,9 +71,9 @@ for name in "$@"; do
 		"$corpus" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
-	execs=$(stat "$log" number_of_executed_units)
-	rate=$(stat "$log" average_exec_per_sec)
-	added=$(stat "$log" new_units_added)
+	execs=$(fstat "$log" number_of_executed_units)
+	rate=$(fstat "$log" average_exec_per_sec)
+	added=$(fstat "$log" new_units_added)
 	if [ "$rc" -eq 0 ]; then
 		printf 'PASS %-13s %10s execs %7s/s %4ss  seeds %s, +%s units\n' \
 			"$name" "$execs" "$rate" "$secs" "$seeds" "$added"

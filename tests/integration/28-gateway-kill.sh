@@ -6,7 +6,8 @@
 # b1 both see nodedown within net_ticktime (measured: within 5 s), b1
 # registers again, and a1 reaches b1 again.  After the twenty rounds the
 # survivor (hostA's gateway) has the descriptors it had after the first
-# round, and its RSS has grown by less than 2 MiB.
+# round, and its RSS has grown by less than 2 MiB (not checked under
+# AddressSanitizer, whose quarantine keeps freed memory).
 source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
@@ -85,5 +86,11 @@ rss1=$(rss_kib "$GA")
 echo "# hostA's gateway: fds $fd0 -> $fd1, RSS $rss0 -> $rss1 KiB"
 [ "$fd1" -le "$fd0" ] || fail "hostA's gateway holds $fd1 descriptors, $fd0 after round 1"
 pass "hostA's gateway holds $fd1 descriptors ($fd0 after round 1)"
-[ $((rss1 - rss0)) -lt 2048 ] || fail "hostA's gateway grew by $((rss1 - rss0)) KiB"
-pass "hostA's gateway RSS grew by $((rss1 - rss0)) KiB (limit 2048)"
+# AddressSanitizer's quarantine keeps freed memory: under a sanitizer
+# build the growth is printed, not held to the bound.
+if grep -qa __asan_init "$DG_BIN"; then
+	pass "(sanitizer build: RSS growth $((rss1 - rss0)) KiB not held to 2048 KiB)"
+else
+	[ $((rss1 - rss0)) -lt 2048 ] || fail "hostA's gateway grew by $((rss1 - rss0)) KiB"
+	pass "hostA's gateway RSS grew by $((rss1 - rss0)) KiB (limit 2048)"
+fi

@@ -6,8 +6,8 @@
 # 0..T-1, it sends the first K of them and closes.  Each cut ends, on both
 # gateways, as one audit line code=handshake_aborted (T of them in each
 # audit file);
-# both gateways hold the descriptors they held before (hostA: plus at most
-# its pool of idle links); and a whole handshake still completes (the
+# both gateways hold the descriptors they held before (plus at most the
+# pool of idle links between them); and a whole handshake still completes (the
 # acceptor's ack checks out).
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -49,7 +49,8 @@ expect_eq "$nb" "$total" "hostB audited $total cuts as handshake_aborted"
 fds_at_most() { [ "$(ls "/proc/$1/fd" | wc -l)" -le "$2" ]; }
 # hostA may keep up to 4 idle links to hostB ready (its pool): no more.
 wait_for 10 fds_at_most "$GA" $((fa0 + 4)) || fail "hostA's gateway holds $(ls "/proc/$GA/fd" | wc -l) descriptors, $fa0 before"
-wait_for 10 fds_at_most "$GB" "$fb0" || fail "hostB's gateway holds $(ls "/proc/$GB/fd" | wc -l) descriptors, $fb0 before"
-pass "hostA's gateway holds $(ls "/proc/$GA/fd" | wc -l) descriptors ($fa0 before, up to 4 pooled links allowed), hostB's at most its $fb0"
+# ...and hostB the server side of each of those links.
+wait_for 10 fds_at_most "$GB" $((fb0 + 4)) || fail "hostB's gateway holds $(ls "/proc/$GB/fd" | wc -l) descriptors, $fb0 before"
+pass "hostA's gateway holds $(ls "/proc/$GA/fd" | wc -l) descriptors, hostB's $(ls "/proc/$GB/fd" | wc -l) ($fa0 and $fb0 before; up to 4 pooled links allowed)"
 node_registered hostB b1 || fail "b1 is gone"
 pass "b1 is still registered"

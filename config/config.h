@@ -199,6 +199,16 @@ int config_load(const char *path, struct config **out, char *err,
 void config_free(struct config *cfg);
 
 /*
+ * Returns 1 when peer I is of kind native and reaches inside hosts
+ * through this gateway's public EPMD, but [tls] cert names none of the
+ * host names of one of them: a native node checks the server certificate
+ * against the host it dials (OTP's default) and would refuse it.  Writes
+ * a one-line warning into MSG then; else returns 0.
+ */
+int config_native_gap(const struct config *cfg, size_t i, char *msg,
+    size_t len);
+
+/*
  * Returns 1 when no cookie covers peer I's nodes — neither [gateway] nor
  * [peer] cookie_file — so the edge cannot check their cookie digests, and
  * writes a one-line warning saying so (and naming the local nodes a

@@ -6,6 +6,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 /*
@@ -333,4 +335,20 @@ ident_primary(X509 *cert, char *buf, size_t len)
 	rc = copy_ident(buf, len, cn, (size_t)cnlen);
 	OPENSSL_free(cn);
 	return rc;
+}
+
+int
+ident_file_names_host(const char *path, const char *host)
+{
+	X509 *cert = NULL;
+	BIO *b;
+	int r = -1;
+
+	if ((b = BIO_new_file(path, "r")) != NULL &&
+	    (cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		r = X509_check_host(cert, host, strlen(host), 0, NULL) == 1;
+	X509_free(cert);
+	BIO_free(b);
+	ERR_clear_error();
+	return r;
 }

@@ -16,6 +16,14 @@
 int ident_match(X509 *cert, const char *expected);
 
 /*
+ * Returns 1 if the certificate in PEM file PATH is valid for host name
+ * HOST as a TLS client checks a server's (X509_check_host: SAN DNS names,
+ * wildcards as OpenSSL allows them), 0 if not, -1 if PATH holds no
+ * readable certificate.
+ */
+int ident_file_names_host(const char *path, const char *host);
+
+/*
  * Writes a one-line description for logs into BUF:
  * subject="CN=hostB" san="DNS:hostB.test,URI:spiffe://x" (truncated to
  * LEN, always NUL-terminated).  Returns BUF.  CERT NULL -> "subject=- san=-".

@@ -261,6 +261,9 @@ gateway_start(struct gateway *gw, struct event_base *base,
 				log_warnx("%s", msg);
 				gaps++;
 			}
+		for (size_t i = 0; i < cfg->npeers; i++)
+			if (config_native_gap(cfg, i, msg, sizeof(msg)))
+				log_warnx("%s", msg);
 		if (gaps == 0)
 			log_info("cookie digests are checked at the edge");
 	}

@@ -95,9 +95,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		for (size_t i = 0; i < cfg->npeers; i++)
+		for (size_t i = 0; i < cfg->npeers; i++) {
 			if (config_cookie_gap(cfg, i, err, sizeof(err)))
 				printf("warning: %s\n", err);
+			if (config_native_gap(cfg, i, err, sizeof(err)))
+				printf("warning: %s\n", err);
+		}
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;

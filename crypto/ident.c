@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
@@ -333,4 +337,35 @@ ident_primary(X509 *cert, char *buf, size_t len)
 	rc = copy_ident(buf, len, cn, (size_t)cnlen);
 	OPENSSL_free(cn);
 	return rc;
+}
+
+int
+ident_file_expiry(const char *path, int64_t *not_after)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	X509 *x;
+	int64_t best = 0;
+	int found = 0;
+
+	if (bio == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		struct tm tm;
+
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
+			int64_t t = (int64_t)timegm(&tm);
+			if (!found || t < best)
+				best = t;
+			found = 1;
+		}
+		X509_free(x);
+	}
+	ERR_clear_error();	/* the end of the file reads as an error */
+	BIO_free(bio);
+	if (!found)
+		return -1;
+	*not_after = best;
+	return 0;
 }

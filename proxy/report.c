@@ -43,6 +43,19 @@ struct snapshot {
 	const struct conn_ops *ops[CONN_NKINDS];
 };
 
+/* 1 if tunnel C carries (or is setting up) a distribution connection:
+ * outbound ones always, inbound ones once routed to a node (before that
+ * an inbound TLS connection serves lookups as a peer's link). */
+static int
+is_dist(const struct conn *c)
+{
+	const struct tunnel *t = (const struct tunnel *)c;
+
+	return c->kind == CONN_KIND_TUNNEL && (t->outbound ||
+	    c->state == TUN_NODE_CONNECT || c->state == TUN_HANDSHAKE ||
+	    c->state == TUN_ESTABLISHED);
+}
+
 /* Returns the struct peer a conn belongs to, or -1. */
 static long
 conn_peer(const struct conn *c)
@@ -66,7 +79,7 @@ snap_one(struct conn *c, void *arg)
 	if (p < 0 || (size_t)p >= s->gw->npeers)
 		return;
 	if (c->kind == CONN_KIND_TUNNEL) {
-		s->peers[p].tunnels++;
+		s->peers[p].tunnels += is_dist(c);
 		s->peers[p].established += c->state == TUN_ESTABLISHED;
 		s->peers[p].bytes_out += c->bytes_out;
 		s->peers[p].bytes_in += c->bytes_in;
@@ -165,7 +178,8 @@ metrics_peers(struct strbuf *sb, const struct snapshot *s)
 	const struct gateway *gw = s->gw;
 
 	prom_family(sb, "distgate_tunnels_open", "gauge",
-	    "Distribution connections open through each peer, in any state.");
+	    "Distribution connections open through each peer (being set up"
+	    " or established).");
 	for (size_t i = 0; i < gw->npeers; i++)
 		prom_sample(sb, "distgate_tunnels_open", s->peers[i].tunnels,
 		    "peer", gw->peers[i]->cfg->name, NULL);
@@ -351,7 +365,7 @@ json_tunnel(struct conn *c, void *arg)
 	const struct tunnel *t = (const struct tunnel *)c;
 	const char *ini, *acc;
 
-	if (c->kind != CONN_KIND_TUNNEL)
+	if (!is_dist(c))
 		return;
 	tunnel_names(t, &ini, &acc);
 	sb_printf(w->sb, "%s\n    {\"id\": %llu, \"dir\": \"%s\", \"peer\": ",
@@ -571,7 +585,7 @@ text_tunnel(struct conn *c, void *arg)
 	char id[24], age[24], out[24], in[24];
 	const char *ini, *acc, *row[9];
 
-	if (c->kind != CONN_KIND_TUNNEL)
+	if (!is_dist(c))
 		return;
 	tunnel_names(t, &ini, &acc);
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)c->id);

@@ -4,11 +4,13 @@
  *
  * GET (or HEAD) of /metrics answers the Prometheus text format, /status
  * the status as JSON, /status.txt the same as a table for people
- * (report.h); any other path is 404, any other method 405.  Every request
- * is bounded: headers (STATUS_MAX_HEADERS), body (none accepted), a
- * connection's idle time (STATUS_TIMEOUT_S) and the reply (STATUS_MAX_REPLY;
- * 500 when it would be larger).  Replies are built on the event loop from
- * the gateway's own state: nothing is cached and nothing waits.
+ * (report.h); any other path is 404, any other method 501 (evhttp's
+ * answer).  Every request is bounded: headers (STATUS_MAX_HEADERS), body
+ * (none accepted), a connection's idle time (STATUS_TIMEOUT_S) and the
+ * reply (STATUS_MAX_REPLY; 500 when it would be larger).  Replies are
+ * built on the event loop from the gateway's own state: nothing is cached
+ * and nothing waits.  evhttp in libevent 2.1 has no cap on connections:
+ * keep the endpoint on loopback or a unix socket.
  */
 #ifndef DISTGATE_STATUS_H
 #define DISTGATE_STATUS_H

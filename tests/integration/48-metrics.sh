@@ -9,7 +9,7 @@
 # refusals_total{code="bad_cookie"} >= 1 and server handshakes.  /status is
 # JSON (jq) naming a1, the tunnel a1 -> b1 with peer hostB, and peer hostB
 # with link up; `distgate status` prints the tunnel in its table and
-# `distgate status --json` the JSON.  An unknown path is 404, POST is 405.
+# `distgate status --json` the JSON.  An unknown path is 404, POST 501.
 # B's unix socket is mode 0660 and gone after B stops.  The example alert
 # rules in deploy/prometheus pass `promtool check rules`.
 source "$(dirname "$0")/lib.sh"
@@ -142,7 +142,7 @@ expect_match "$t" "^  [0-9]+ +in +hostA +$A +$B +established " "on B, over the u
 
 step "unknown path, other methods"
 expect_eq "$(get hostA /nope -o /dev/null -w '%{http_code}')" 404 "GET /nope is 404"
-expect_eq "$(get hostA /metrics -o /dev/null -w '%{http_code}' -X POST)" 405 "POST /metrics is 405"
+expect_eq "$(get hostA /metrics -o /dev/null -w '%{http_code}' -X POST)" 501 "POST /metrics is refused (501, evhttp's code for a method not allowed)"
 
 step "the example alert rules"
 out=$(promtool check rules "$DG_ROOT/deploy/prometheus/distgate-alerts.yml" 2>&1) ||

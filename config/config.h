@@ -168,6 +168,11 @@ struct config {
 					   default TLS1_2_VERSION */
 	char *state_file;		/* remembers allocated pinned ports
 					   (absolute path); NULL = none */
+	struct config_sockaddr status_listen; /* status endpoint: TCP, or
+					   AF_UNIX for unix:/PATH; len 0 =
+					   off (default) */
+	int status_allow_remote;	/* a non-loopback status_listen is
+					   allowed; default 0 */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */

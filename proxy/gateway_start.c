@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -24,9 +25,11 @@
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
+#include "proxy/status.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
+#include "crypto/ident.h"
 #include "proxy/wire/lockout.h"
 #include "proxy/wire/pending.h"
 #include "proxy/wire/trust.h"
@@ -177,6 +180,7 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	memset(gw, 0, sizeof(*gw));
 	gw->base = base;
 	gw->cfg = cfg;
+	gw->started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < 3; i++) {
 		gw->sigev[i] = evsignal_new(base, sigs[i], on_signal, gw);
@@ -267,6 +271,11 @@ gateway_start(struct gateway *gw, struct event_base *base,
 		if (gaps == 0)
 			log_info("cookie digests are checked at the edge");
 	}
+	/* For the status endpoint: when the certificates stop working. */
+	(void)ident_file_expiry(cfg->cert, &gw->cert_expiry);
+	(void)ident_file_expiry(cfg->ca, &gw->ca_expiry);
+	if (status_start(gw, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -279,6 +288,7 @@ gateway_stop(struct gateway *gw)
 	    CONN_KIND_EPMD, CONN_KIND_LINK, CONN_KIND_EPMDC };
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		conn_close_all(gw, order[i], RC_SHUTDOWN, "gateway stopping");
+	status_free(gw->status);
 	for (size_t i = 0; i < gw->npeers; i++)
 		peer_free(gw->peers[i]);
 	free(gw->peers);

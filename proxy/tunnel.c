@@ -15,6 +15,7 @@
 #include "proxy/gateway.h"
 #include "proxy/guard.h"
 #include "proxy/gwlink.h"
+#include "proxy/peer.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/gwproto.h"
@@ -176,6 +177,16 @@ release(struct conn *c, enum reason code, const char *why)
 	    (unsigned long long)c->bytes_out, (unsigned long long)c->bytes_in,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
 	count_failure(t, code);
+	if (!t->outbound && c->state == TUN_TLS_ACCEPT && !t->tls_done &&
+	    code != RC_SHUTDOWN)
+		gateway_tls_result(gw, 0, 0, 0);
+	if (t->peer_idx >= 0 && gateway_peer(gw, (size_t)t->peer_idx)) {
+		struct peer *p = gateway_peer(gw, (size_t)t->peer_idx);
+
+		p->bytes_out += c->bytes_out;
+		p->bytes_in += c->bytes_in;
+		p->tunnels_done += c->state == TUN_ESTABLISHED;
+	}
 	if (t->proved)		/* known good from its end, too */
 		guard_proved(gw, cfg->peers[t->peer_idx].identity,
 		    t->initiator);

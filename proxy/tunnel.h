@@ -80,6 +80,7 @@ struct tunnel {
 	unsigned waiting:1;		/* inbound: a bastion lookup runs */
 	unsigned proved:1;		/* inbound: established, the initiator's
 					   cookie checked (guard.h) */
+	unsigned tls_done:1;		/* inbound: its TLS handshake is done */
 	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
 	long bpeer;			/* its target peer index */
 	struct epmdc *query;		/* bastion: pending epmd lookup */

@@ -127,6 +127,11 @@ outbound_node_port(struct peer *p, const char *name, uint16_t remote_port,
 		*port = pn->port;
 		return 0;
 	}
+	if (p->gw->draining) {
+		log_info("peer=%s node=%s: no alias port while draining",
+		    p->cfg->name, name);
+		return -1;
+	}
 	if ((pn = peer_node_add(p, name, remote_port)) == NULL)
 		return -1;
 	alias_sockaddr(p, 0, &sin);

@@ -178,7 +178,7 @@ public_node_up(struct public *pub, const char *name)
 	if (pub == NULL)
 		return;
 	cfg = pub->gw->cfg;
-	if (!policy_exposed_public(cfg, name))
+	if (!policy_exposed_public(cfg, name) || pub->gw->draining)
 		return;
 	if ((pn = find(pub, name)) == NULL) {
 		if ((port = allocate(pub, name)) == 0 ||
@@ -213,6 +213,17 @@ public_node_down(struct public *pub, const char *name)
 	listener_free(pn->l);
 	pn->l = NULL;
 	log_info("public node=%s pinned port %u closed", name, pn->port);
+}
+
+void
+public_stop_listening(struct public *pub)
+{
+	if (pub == NULL)
+		return;
+	for (size_t i = 0; i < pub->n; i++) {
+		listener_free(pub->p[i]->l);
+		pub->p[i]->l = NULL;
+	}
 }
 
 uint16_t

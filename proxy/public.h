@@ -28,6 +28,10 @@ void public_free(struct public *pub);
 void public_node_up(struct public *pub, const char *name);
 void public_node_down(struct public *pub, const char *name);
 
+/* Closes every pinned port (the gateway drains); none opens again.  NULL
+ * is a no-op. */
+void public_stop_listening(struct public *pub);
+
 /* Returns the pinned port open for NAME, or 0. */
 uint16_t public_port(const struct public *pub, const char *name);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Goal of this test: SIGTERM drains hostA's gateway (drain_timeout), with
 # real nodes on both sides.  a1 (hostA) streams 64 KiB messages to b1
-# (hostB: an outbound tunnel on hostA); b2 (hostB) pings a2 (hostA) every
+# (hostB: an outbound tunnel on hostA), one every 5 ms; b2 (hostB) pings a2 (hostA) every
 # 50 ms (an inbound tunnel on hostA); global meshes the four nodes, so
 # hostA carries four tunnels.  After SIGTERM to hostA's gateway:
 #   - it logs "draining: 4 tunnels, up to 20.000s";
@@ -66,7 +66,7 @@ r=$(node_rpc hostA "$A1" "
 	Bin = binary:copy(<<7>>, 65536),
 	spawn(fun() -> erlang:monitor_node('$B1', true),
 		Loop = fun L() -> erlang:send({dg_sink, '$B1'}, Bin),
-			receive {nodedown, _} -> done after 0 -> L() end end,
+			receive {nodedown, _} -> done after 5 -> L() end end,
 		Loop() end),
 	ok") || fail "rpc to a1"
 expect_eq "$(unq "$r")" ok "a1 streams to b1"

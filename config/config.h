@@ -142,6 +142,10 @@ struct config {
 	unsigned link_ping_interval_ms;	/* PING on an idle pooled link to a
 					   peer gateway this often; 0 = off,
 					   else 1000..20000; default 10000 */
+	unsigned drain_timeout_ms;	/* SIGTERM: established tunnels run
+					   this long before they are closed;
+					   0 = stop at once, else
+					   1000..600000; default 30000 */
 	char **expose;			/* patterns of local alive names peers
 					   may reach; default "*" */
 	size_t nexpose;

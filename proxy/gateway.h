@@ -47,7 +47,9 @@ struct gateway {
 	struct registry *reg;
 	SSL_CTX *srv_ctx;
 	SSL_CTX *cli_ctx;
-	struct listener **listeners;	/* local EPMD + TLS */
+	struct listener **listeners;	/* the local EPMD's first (one per
+					   cfg->epmd_listen), then TLS and
+					   the public EPMD */
 	size_t nlisteners;
 	struct peer **peers;		/* parallel to cfg->peers */
 	size_t npeers;
@@ -94,7 +96,12 @@ struct gateway {
 	unsigned long reloads_failed;	/* reloads refused (old config kept) */
 	time_t last_reload;		/* Unix time of the last one, 0 never */
 	int last_reload_failed;		/* 1 if that one failed */
+	/* Graceful stop (drain.h): set by the first SIGTERM. */
 	int draining;			/* 1 while draining */
+	uint64_t drain_start_ms;	/* monotonic, when it began */
+	unsigned drain_tunnels;		/* tunnels open when it began */
+	struct event *drain_timer;	/* drain_timeout, then the linger */
+	struct event *drain_check;	/* a tunnel closed: any left? */
 };
 
 /* Returns a new connection id (1, 2, ...). */

@@ -17,6 +17,7 @@
 #include "crypto/cookie.h"
 #include "crypto/tls.h"
 #include "proxy/conn.h"
+#include "proxy/drain.h"
 #include "proxy/epmd.h"
 #include "proxy/bastion_pub.h"
 #include "proxy/gateway.h"
@@ -43,8 +44,17 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct gateway *gw = arg;
 
 	(void)what;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(gw->base, NULL);
+	switch (sig) {
+	case SIGTERM:		/* drains; a second one stops at once */
+		drain_start(gw);
+		return;
+	case SIGINT:
+		drain_stop_now(gw, "SIGINT");
+		return;
+	default:
+		log_info("signal %d: stopping", (int)sig);
+		event_base_loopexit(gw->base, NULL);
+	}
 }
 
 /* Opens listener WHAT on SA; DEAD_PEER_MS > 0 for one that other hosts
@@ -289,6 +299,7 @@ gateway_stop(struct gateway *gw)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		conn_close_all(gw, order[i], RC_SHUTDOWN, "gateway stopping");
 	status_free(gw->status);
+	drain_free(gw);
 	for (size_t i = 0; i < gw->npeers; i++)
 		peer_free(gw->peers[i]);
 	free(gw->peers);

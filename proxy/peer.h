@@ -75,6 +75,10 @@ struct peer *peer_new(struct gateway *gw, size_t idx, char *err,
  * first (they leave the pool as they close). */
 void peer_free(struct peer *p);
 
+/* Closes P's alias EPMD and alias node ports (the gateway drains): its
+ * remote nodes stay known, their ports closed; none opens again. */
+void peer_stop_listening(struct peer *p);
+
 /* Returns the remote node NAME, or NULL. */
 struct peer_node *peer_node_find(const struct peer *p, const char *name);
 

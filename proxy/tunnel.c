@@ -25,7 +25,7 @@
 
 static const char *const state_names[TUN_NSTATES] = {
 	"new", "tls_accept", "requests", "node_connect", "route",
-	"handshake", "established",
+	"handshake", "established", "closing",
 };
 
 static int
@@ -46,6 +46,8 @@ transition_ok(int from, int to)
 		    from == TUN_REQUESTS;
 	case TUN_ESTABLISHED:
 		return from == TUN_HANDSHAKE;
+	case TUN_CLOSING:
+		return from == TUN_ESTABLISHED;
 	default:
 		return 0;
 	}
@@ -70,6 +72,8 @@ timeout_ms(const struct conn *c)
 	case TUN_ESTABLISHED:
 		/* Checked every half period against last_io. */
 		return cfg->idle_timeout_ms / 2;
+	case TUN_CLOSING:
+		return TUNNEL_LINGER_MS;
 	default:
 		return 0;
 	}
@@ -89,6 +93,12 @@ on_timeout(struct conn *c)
 			return;
 		}
 		conn_close(c, RC_TIMEOUT, "idle timeout");
+		return;
+	}
+	if (c->state == TUN_CLOSING) {
+		/* Keeps the code splice_end() gave. */
+		conn_close(c, c->code, "the far ends did not close in time "
+		    "after the gateway ended the connection");
 		return;
 	}
 	if (c->state == TUN_TLS_ACCEPT) {
@@ -202,6 +212,9 @@ release(struct conn *c, enum reason code, const char *why)
 	free(t->down.hs);
 	if (t->kick != NULL)
 		event_free(t->kick);
+	/* While draining, the loop stops once no tunnel is left (drain.h). */
+	if (gw->drain_check != NULL)
+		event_active(gw->drain_check, EV_TIMEOUT, 0);
 }
 
 static const struct conn_ops tunnel_ops = {

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
@@ -69,6 +70,19 @@ struct gateway {
 	unsigned closing;		/* conn_close() nesting depth */
 	FILE *audit;			/* audit_file, or NULL */
 	struct public *pub;		/* pinned node ports, or NULL */
+	/* Reload and certificate lifecycle (reload.h).  For metrics: */
+	struct {
+		unsigned long ok;	/* reloads applied */
+		unsigned long failed;	/* refused: running config kept */
+		time_t last;		/* time of the last attempt, or 0 */
+		unsigned long revoked;	/* conns closed by reloads */
+	} reloads;
+	time_t cert_expiry;		/* notAfter of [tls] cert, or 0 */
+	time_t ca_expiry;		/* earliest notAfter in [tls] ca */
+	struct config *cfg_owned;	/* cfg, when a reload loaded it (freed
+					   by the next reload or at stop);
+					   NULL: the caller's */
+	struct event *certtick;		/* the daily expiry check */
 };
 
 /* Returns a new connection id (1, 2, ...). */

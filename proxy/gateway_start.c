@@ -23,6 +23,7 @@
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
+#include "proxy/reload.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
@@ -39,6 +40,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct gateway *gw = arg;
 
 	(void)what;
+	if (sig == SIGHUP) {
+		(void)reload_run(gw);	/* logs and counts its outcome */
+		return;
+	}
 	log_info("signal %d: stopping", (int)sig);
 	event_base_loopexit(gw->base, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "proxy/wire/reason.h"
 
+struct conn;
 struct gw_msg;
 struct gwlink;
 struct half;
@@ -83,6 +84,9 @@ void gwlink_cancel(struct gwlink *link);
 int gwlink_handover(struct gwlink *link, struct half *dst,
     struct event_base *base, void (*cb)(int, short, void *), void *arg,
     uint8_t *leftover, size_t cap, size_t *n);
+
+/* Returns the peer of link C (a conn of kind CONN_KIND_LINK). */
+struct peer *gwlink_peer(const struct conn *c);
 
 /* Closes an idle link (pool eviction, shutdown). */
 void gwlink_close(struct gwlink *link, const char *reason);

@@ -327,6 +327,19 @@ set_lockout_failures(const struct config_key *k,
 }
 
 static int
+set_cert_warn_days(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 0, 3650, &n) == -1)
+		return why(ctx, "\"%s\" is not a number of days 0..3650", v);
+	ctx->cfg->cert_warn_days = (unsigned)n;
+	return 0;
+}
+
+static int
 set_lockout_guesses(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
 {
@@ -568,6 +581,9 @@ const struct config_key config_keys[] = {
 	    config_set_status_listen },
 	{ "gateway", "status_allow_remote", "no", 0, OFF(status_allow_remote),
 	    set_bool },
+	{ "gateway", "pid_file", NULL, EMPTY, OFF(pid_file),
+	    config_set_new_file },
+	{ "gateway", "cert_warn_days", "30", 0, 0, set_cert_warn_days },
 	{ "tls", "cert", NULL, REQ, OFF(cert), config_set_file },
 	{ "tls", "key", NULL, REQ | SECRET, OFF(key), config_set_file },
 	{ "tls", "ca", NULL, REQ, OFF(ca), config_set_file },

@@ -1,4 +1,5 @@
-/* main.c — the distgate command: run, check a configuration, print inetrc. */
+/* main.c — the distgate command: run, check a configuration, print inetrc,
+ * reload the running gateway. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "proxy/gateway_start.h"
 #include "proxy/inetrc.h"
 #include "proxy/statusc.h"
+#include "proxy/reload.h"
 #include "proxy/util/log.h"
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
@@ -31,7 +33,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: distgate [-c FILE] [-t | inetrc | status [--json]]\n"
+	    "usage: distgate [-c FILE] [-t | inetrc | reload | status [--json]]\n"
 	    "\n"
 	    "A gateway for Erlang/Elixir distribution: the host's EPMD, and\n"
 	    "mutual TLS between hosts on one pinned port.\n"
@@ -43,6 +45,8 @@ usage(FILE *f)
 	    "  status      ask the running gateway (status_listen) for its\n"
 	    "              nodes, peers, tunnels and bans, as a table\n"
 	    "  --json      with status: print them as JSON\n"
+	    "  reload      check the configuration and its files, then make\n"
+	    "              the running gateway (pid_file) reload it\n"
 	    "  --version   print the version\n"
 	    "  --help      this text\n");
 }
@@ -58,7 +62,7 @@ main(int argc, char **argv)
 	};
 	const char *path = DEFAULT_CONFIG;
 	int check = 0, debug = 0, json = 0, ch, rc = 1;
-	struct config *cfg = NULL;
+	struct config *cfg = NULL, *owned;
 	struct event_base *base = NULL;
 	struct event *tick = NULL;
 	struct timeval one = { 1, 0 };
@@ -95,8 +99,8 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "inetrc") != 0 &&
-	    strcmp(argv[0], "status") != 0) || (json && (argc == 0 ||
-	    strcmp(argv[0], "status") != 0))) {
+	    strcmp(argv[0], "status") != 0 && strcmp(argv[0], "reload") != 0) ||
+	    (json && (argc == 0 || strcmp(argv[0], "status") != 0))) {
 		usage(stderr);
 		return 2;
 	}
@@ -114,6 +118,19 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "reload") == 0) {
+		/* Checked as the gateway will load it: nothing is sent when
+		 * it would refuse. */
+		if (reload_check_files(cfg, err, sizeof(err)) == -1 ||
+		    reload_signal(cfg, err, sizeof(err)) == -1)
+			fprintf(stderr, "%s\n", err);
+		else {
+			printf("reload requested\n");
+			rc = 0;
+		}
+		config_free(cfg);
+		return rc;
 	}
 	if (argc == 1 && strcmp(argv[0], "status") == 0) {
 		rc = 0;
@@ -141,6 +158,10 @@ main(int argc, char **argv)
 		log_error("start-up failed: %s", err);
 		goto done;
 	}
+	if (reload_init(&gw, err, sizeof(err)) == -1) {
+		log_error("start-up failed: %s", err);
+		goto done;
+	}
 	log_info("distgate %s started: %s, %zu peer(s)", DISTGATE_VERSION,
 	    cfg->name, cfg->npeers);
 	if (event_base_dispatch(base) == -1)
@@ -149,7 +170,10 @@ main(int argc, char **argv)
 		rc = 0;
 	log_info("stopped");
 done:
+	reload_fini(&gw);
+	owned = gw.cfg_owned;	/* what a reload loaded, in force till now */
 	gateway_stop(&gw);
+	config_free(owned);
 	/* What was suppressed since the last summary, and the counters. */
 	log_rl_flush();
 	event_free(tick);

@@ -284,19 +284,19 @@ metrics_process(struct strbuf *sb, const struct gateway *gw)
 	    (double)registry_count(gw->reg), NULL);
 	prom_family(sb, "distgate_reloads_total", "counter",
 	    "Configuration reloads by result.");
-	prom_sample(sb, "distgate_reloads_total", (double)gw->reloads_ok,
+	prom_sample(sb, "distgate_reloads_total", (double)gw->reloads.ok,
 	    "result", "success", NULL);
-	prom_sample(sb, "distgate_reloads_total", (double)gw->reloads_failed,
+	prom_sample(sb, "distgate_reloads_total", (double)gw->reloads.failed,
 	    "result", "failure", NULL);
 	prom_family(sb, "distgate_last_reload_timestamp_seconds", "gauge",
 	    "When the last reload was tried (0: never since start).");
 	prom_sample(sb, "distgate_last_reload_timestamp_seconds",
-	    (double)gw->last_reload, NULL);
+	    (double)gw->reloads.last, NULL);
 	prom_family(sb, "distgate_last_reload_successful", "gauge",
 	    "0 when the last reload failed (the old configuration is in"
 	    " force), else 1.");
 	prom_sample(sb, "distgate_last_reload_successful",
-	    !gw->last_reload_failed, NULL);
+	    !gw->reloads.last_failed, NULL);
 	prom_family(sb, "distgate_draining", "gauge",
 	    "1 while the gateway drains before it stops.");
 	prom_sample(sb, "distgate_draining", gw->draining != 0, NULL);

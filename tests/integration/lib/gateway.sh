@@ -41,6 +41,8 @@ gw_config() {
 		echo "cert = $DG_PKI/$cert.crt"
 		echo "key = $DG_PKI/$cert.key"
 		echo "ca = $DG_PKI/ca.crt"
+		# More [tls] lines (e.g. "crl = ..."), when a scenario sets them.
+		[ -n "${DG_TLS_LINES:-}" ] && printf '%s\n' "$DG_TLS_LINES"
 		for p in $peers; do
 			echo
 			echo "[peer $p]"

@@ -55,6 +55,8 @@ node_cmd() {
 		erlargs+=" -kernel inet_dist_use_interface {127,0,0,1}"
 	fi
 	[ "$hidden" = 1 ] && erlargs+=" -hidden"
+	# Extra emulator flags for one node (e.g. "-connect_all false").
+	[ -n "${DG_ERL_ARGS:-}" ] && erlargs+=" $DG_ERL_ARGS"
 	node_env "$h" "$n"
 	# A UTS namespace per node: -sname takes its host part from hostname.
 	printf '%s\n' unshare --uts sh -c 'hostname "$1"; cd "$HOME"; shift; exec "$@"' \

@@ -104,6 +104,7 @@ check "... the same key" [ "$(pub "$D/hostA.key")" = "$p0" ]
 check "... the same SANs" [ "$(san "$D/hostA.crt")" = "DNS:hostA,DNS:hostA.test" ]
 check "... valid 60 days" [ "$(days_valid "$D/hostA.crt")" = 60 ]
 check "renew hostB (new key)" pki renew "$D" hostB
+check "... as long as before (90 days)" [ "$(days_valid "$D/hostB.crt")" = 90 ]
 check "... a new key that matches" [ "$(pub "$D/hostB.key")" = "$(certpub "$D/hostB.crt")" ]
 check "renew of a host never issued: exit 1" exits 1 "$PKI" renew "$D" hostQ
 

@@ -10,7 +10,8 @@
 # restart with the new CRL: a1 can no longer reach b1 (B logs
 # code=bad_certificate for hostA's address), nor b1 a1, while n1 still
 # can.  After `distgate-pki renew` (a new key and certificate, same names)
-# and a restart of gateway A, a1 reaches b1 again.
+# and a restart of gateway A, a1 reaches b1 again.  Last, hostC is revoked
+# and B, restarted, refuses n1 (bad_certificate) while a1 still connects.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/story.sh"
 require_root
@@ -75,7 +76,7 @@ r=$(wire_rpc hostC "$N" "{net_kernel:connect_node('$B'), rpc:call('$B', erlang, 
 expect_eq "$(unq "$r")" "{true,$B}" "n1 (helper's optfile) connects to b1 and rpc works"
 r=$(node_rpc hostB "$B" "rpc:call('$N', erlang, node, [], 5000)") || fail "rpc to b1"
 expect_eq "$(unq "$r")" "$N" "rpc:call b1 -> n1"
-expect_log hostB "audit .*dir=in peer=hostC .*initiator=$N acceptor=$B "
+expect_log hostB "conn=[0-9]+ route peer=hostC node=b1"
 
 step "revoke hostA; the gateways restart with the new CRL"
 "$PKI" revoke "$DG_PKI" hostA --reason keyCompromise >>"$DG_LOGDIR/pki.out" ||
@@ -111,3 +112,15 @@ r=$(node_rpc hostA "$A" "{net_kernel:connect_node('$B'), rpc:call('$B', erlang, 
 expect_eq "$(unq "$r")" "{true,$B}" "a1 reaches b1 again with the renewed certificate"
 r=$(node_rpc hostB "$B" "rpc:call('$A', erlang, node, [], 5000)") || fail "rpc to b1"
 expect_eq "$(unq "$r")" "$A" "and b1 reaches a1"
+
+step "revoke hostC: B refuses its native node too"
+"$PKI" revoke "$DG_PKI" hostC >>"$DG_LOGDIR/pki.out" || fail "distgate-pki revoke hostC"
+gw_stop hostB || true
+gw_b
+wait_for 10 node_registered hostB b1 || fail "b1 did not register again"
+mark=$(log_mark hostB)
+r=$(wire_rpc hostC "$N" "net_adm:ping('$B')") || fail "rpc to n1"
+expect_eq "$r" pang "n1 cannot reach b1 with hostC's revoked certificate"
+expect_log --since "$mark" hostB "audit .*addr=$(host_ip hostC):[0-9]+ .*verdict=refused code=bad_certificate reason=\"[^\"]*revoked" 10
+r=$(node_rpc hostA "$A" "net_adm:ping('$B')") || fail "rpc to a1"
+expect_eq "$r" pong "a1 (renewed) still reaches b1"

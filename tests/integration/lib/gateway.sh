@@ -11,6 +11,7 @@
 # (default: every other host of ns_setup).  Extra LINEs go right after the
 # [gateway] keys; a LINE "[section]" opens a section of its own.
 # Lines given with gw_peer_lines end the [peer] sections they are for.
+# DG_TLS_LINES (newline-separated) end the [tls] section.
 gw_config() {
 	local cert="" peers="" h p cfg ip
 	while :; do
@@ -41,8 +42,11 @@ gw_config() {
 		echo "cert = $DG_PKI/$cert.crt"
 		echo "key = $DG_PKI/$cert.key"
 		echo "ca = $DG_PKI/ca.crt"
-		# More [tls] lines (e.g. "crl = ..."), when a scenario sets them.
-		[ -n "${DG_TLS_LINES:-}" ] && printf '%s\n' "$DG_TLS_LINES"
+		# More [tls] lines (e.g. "crl = FILE"), when a scenario sets
+		# DG_TLS_LINES (newline-separated).
+		if [ -n "${DG_TLS_LINES:-}" ]; then
+			printf '%s\n' "$DG_TLS_LINES"
+		fi
 		for p in $peers; do
 			echo
 			echo "[peer $p]"

@@ -138,4 +138,4 @@ install: $(DISTGATE)
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) distgate
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d $(FUZZ_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d)

@@ -162,6 +162,12 @@ struct config {
 					   default TLS1_2_VERSION */
 	char *state_file;		/* remembers allocated pinned ports
 					   (absolute path); NULL = none */
+	char *user;			/* started as root: drop to this user
+					   once listening; NULL = none */
+	char *group;			/* its group; NULL = the user's
+					   primary group */
+	int run_as_root;		/* 0/1: root without user is allowed;
+					   default 0 */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */

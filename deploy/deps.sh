@@ -12,6 +12,8 @@ PACKAGES=(
 	erlang-base erlang-ssl elixir
 	openssl iproute2 nftables tcpdump procps stunnel4 util-linux
 	clang libclang-rt-14-dev llvm-14	# make fuzz: libFuzzer, sanitizers, llvm-symbolizer
+	libsystemd-dev	# sd_notify (proxy/notify.c)
+	systemd	# systemd-analyze: tests/systemd.sh checks deploy/distgate.service
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

@@ -20,6 +20,7 @@
 #include "proxy/gateway.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
+#include "proxy/notify.h"
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
@@ -40,6 +41,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: stopping", (int)sig);
+	notify_stopping();
 	event_base_loopexit(gw->base, NULL);
 }
 

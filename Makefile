@@ -8,7 +8,7 @@ BINDIR   ?= $(PREFIX)/sbin
 CC       ?= cc
 BUILD    ?= build
 DISTGATE ?= distgate
-PKGS     := libevent openssl inih
+PKGS     := libevent openssl inih libsystemd
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -17,7 +17,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP -D_GNU_SOURCE -I. \
             -DDISTGATE_VERSION='"$(VERSION)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lssl -lcrypto -linih)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lssl -lcrypto -linih -lsystemd)
 ifneq ($(SANITIZER),)
 CFLAGS   += -fsanitize=$(SANITIZER) -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -71,7 +71,8 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistgate.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdistgate.a \
+	    -lcmocka $(LDLIBS)
 
 # Harnesses link libFuzzer's main; config's also stubs DNS (numeric
 # addresses only) and reuses the unit tests' config invariants (cmocka).

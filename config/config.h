@@ -182,6 +182,12 @@ struct config {
 					   NULL = none (default) */
 	unsigned cert_warn_days;	/* warn this many days before cert or
 					   CA expires; 0 = never; default 30 */
+	char *user;			/* started as root: drop to this user
+					   once listening; NULL = none */
+	char *group;			/* its group; NULL = the user's
+					   primary group */
+	int run_as_root;		/* 0/1: root without user is allowed;
+					   default 0 */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */

@@ -186,6 +186,8 @@ config_free(struct config *cfg)
 	free(cfg->audit_file);
 	free(cfg->state_file);
 	free(cfg->pid_file);
+	free(cfg->user);
+	free(cfg->group);
 	free(cfg->cert);
 	free(cfg->key);
 	free(cfg->ca);

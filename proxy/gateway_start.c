@@ -23,6 +23,7 @@
 #include "proxy/gateway.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
+#include "proxy/notify.h"
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
@@ -47,16 +48,21 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGTERM:		/* drains; a second one stops at once */
+		notify_stopping();
 		drain_start(gw);
 		return;
 	case SIGINT:
+		notify_stopping();
 		drain_stop_now(gw, "SIGINT");
 		return;
 	case SIGHUP:
+		notify_reloading();
 		(void)reload_run(gw);	/* logs and counts its outcome */
+		notify_ready();
 		return;
 	default:
 		log_info("signal %d: stopping", (int)sig);
+		notify_stopping();
 		event_base_loopexit(gw->base, NULL);
 	}
 }

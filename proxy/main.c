@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -15,18 +16,26 @@
 #include "proxy/inetrc.h"
 #include "proxy/statusc.h"
 #include "proxy/reload.h"
+#include "proxy/notify.h"
+#include "proxy/priv.h"
 #include "proxy/util/log.h"
+#include "proxy/wire/registry.h"
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
 
-/* Every second: the summaries of rate-limited log lines (log.h). */
+/* Every second: the summaries of rate-limited log lines (log.h), and the
+ * service manager's status line when it changed (notify.h). */
 static void
 on_log_tick(evutil_socket_t fd, short what, void *arg)
 {
+	const struct gateway *gw = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
 	log_rl_tick();
+	notify_status("%zu peer(s), %zu local node(s), connections: %u local,"
+	    " %u remote", gw->npeers, registry_count(gw->reg), gw->nlocal,
+	    gw->nremote);
 }
 
 static void
@@ -67,6 +76,7 @@ main(int argc, char **argv)
 	struct event *tick = NULL;
 	struct timeval one = { 1, 0 };
 	struct gateway gw;
+	struct priv_plan plan;
 	char err[1024];
 
 	while ((ch = getopt_long(argc, argv, "c:tdhV", longopts, NULL)) != -1) {
@@ -106,6 +116,12 @@ main(int argc, char **argv)
 	}
 	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (argc == 0 && priv_plan(cfg, geteuid(), getegid(), &plan, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		config_free(cfg);
 		return 1;
 	}
 	if (check) {
@@ -151,7 +167,8 @@ main(int argc, char **argv)
 	    cfg->syslog);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((tick = event_new(base, -1, EV_PERSIST, on_log_tick, NULL)) ==
+	memset(&gw, 0, sizeof(gw));
+	if ((tick = event_new(base, -1, EV_PERSIST, on_log_tick, &gw)) ==
 	    NULL || event_add(tick, &one) == -1)
 		fatalx("log timer setup failed");
 	if (gateway_start(&gw, base, cfg, err, sizeof(err)) == -1) {
@@ -162,6 +179,19 @@ main(int argc, char **argv)
 		log_error("start-up failed: %s", err);
 		goto done;
 	}
+	/* Every listener is bound and every file read: nothing more needs
+	 * root.  No connection has been served yet (the loop has not run). */
+	if (priv_drop(&plan, err, sizeof(err)) == -1) {
+		log_error("dropping privileges failed: %s", err);
+		goto done;
+	}
+	if (plan.drop)
+		log_info("running as user %s (uid %lu), group %s (gid %lu)",
+		    plan.user, (unsigned long)plan.uid, plan.group,
+		    (unsigned long)plan.gid);
+	else if (plan.as_root)
+		log_warnx("running as root (run_as_root = yes)");
+	notify_ready();
 	log_info("distgate %s started: %s, %zu peer(s)", DISTGATE_VERSION,
 	    cfg->name, cfg->npeers);
 	if (event_base_dispatch(base) == -1)

@@ -18,6 +18,8 @@
 #   DG_NODE_LOOPBACK  0: nodes listen on every address (default: loopback)
 #   DG_VERBOSE  1: trace every command (set -x)
 #   DG_LOG_LEVEL  the gateways' log_level (default: debug)
+#   DG_GW_USER  the gateways' user (they drop to it); default: none, and
+#               run_as_root = yes
 #
 # Every started process is recorded by PID; the EXIT trap stops them (TERM,
 # then KILL after a bound), kills anything else still carrying our tag or

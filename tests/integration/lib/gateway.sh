@@ -8,7 +8,8 @@
 # gw_config [--cert NAME] [--peers "HOST..."] HOST [LINE...]: write HOST's
 # INI to $DG_LOGDIR/gw-HOST.ini and print its path.  --cert picks another
 # certificate from the PKI (rogue, hostZ); --peers lists the peer sections
-# (default: every other host of ns_setup).  Extra LINEs go right after the
+# (default: every other host of ns_setup).  The gateway stays root
+# (run_as_root = yes), or drops to user DG_GW_USER when that is set.  Extra LINEs go right after the
 # [gateway] keys; a LINE "[section]" opens a section of its own.
 # Lines given with gw_peer_lines end the [peer] sections they are for.
 # DG_TLS_LINES (newline-separated) end the [tls] section.
@@ -35,6 +36,13 @@ gw_config() {
 		echo "hostnames = $h $h.test"
 		echo "listen = $ip:$DG_TLS_PORT"
 		echo "log_level = ${DG_LOG_LEVEL:-debug}"
+		# Started as root: drop to DG_GW_USER, else stay root (a
+		# gateway refuses root without one of the two).
+		if [ -n "${DG_GW_USER:-}" ]; then
+			echo "user = $DG_GW_USER"
+		else
+			echo "run_as_root = yes"
+		fi
 		for p in "$@"; do echo "$p"; done
 		[ "${DG_AUDIT_FILES:-0}" = 1 ] && echo "audit_file = $(audit_of "$h")"
 		echo

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# check.sh BIN... — the whole test suite: the layering check, unit binaries,
-# then integration.
+# check.sh BIN... — the whole test suite: the layering check, the manual
+# pages (man.sh), unit binaries, then integration.
 #
 # Integration scenarios need root and working network namespaces; without
 # them they are counted as skipped and the reason is printed.  The last
@@ -39,6 +39,10 @@ count() {
 echo "check: layers"
 "$here/layers.sh" | tee "$out"
 count layers
+
+echo "check: manual pages"
+"$here/man.sh" "${DG_BIN:-$root/distgate}" | tee "$out"
+count man
 
 echo "check: unit tests"
 "$here/unit/run.sh" "$@" | tee "$out"

@@ -92,8 +92,9 @@ for d in null:3 zero:5 random:8 urandom:9; do
 done
 in_mnt mount -t proc proc "$cr/proc"
 in_mnt mount -t tmpfs -o mode=0755 dgrun "$cr/run"	# no /run/systemd: no systemd runs here
-[ -e "$R/usr/bin/dpkg" ] && [ ! -e "$cr/usr/bin/dpkg" ] ||
+if [ ! -e "$R/usr/bin/dpkg" ] || [ -e "$cr/usr/bin/dpkg" ]; then
 	fail "test bug: the overlay is not where it should be"
+fi
 # What the machine may already have of distgate goes, in the overlay only.
 if in_root dpkg-query -W distgate >/dev/null 2>&1; then
 	in_root dpkg --purge distgate >/dev/null 2>&1
@@ -110,6 +111,7 @@ step "dpkg -i"
 cp "$deb" "$R/tmp/distgate.deb"
 in_root dpkg -i /tmp/distgate.deb >"$DG_LOGDIR/dpkg-install.log" 2>&1 ||
 	{ cat "$DG_LOGDIR/dpkg-install.log" >&2; fail "dpkg -i failed"; }
+# shellcheck disable=SC2016 # dpkg-query's fields, not the shell's
 expect_eq "$(in_root dpkg-query -W -f='${Status} ${Version}' distgate)" \
     "install ok installed $version" "dpkg -i installed distgate $version"
 IFS=: read -r _ _ uid gid _ home shell < <(in_root getent passwd distgate) ||
@@ -120,6 +122,7 @@ expect_eq "$(in_root getent group distgate | cut -d: -f3)" "$gid" \
 expect_eq "$home $shell" "/var/lib/distgate /usr/sbin/nologin" \
     "its home is /var/lib/distgate, its shell nologin"
 expect_eq "$(stat -c %u:%g "$R/var/lib/distgate")" "$uid:$gid" "the home exists and is distgate's"
+# shellcheck disable=SC2016 # dpkg-query's field
 conf=$(in_root dpkg-query -W -f='${Conffiles}' distgate)
 expect_match "$conf" '^ /etc/distgate/proxy\.ini [0-9a-f]{32}$' \
     "/etc/distgate/proxy.ini is the package's one conffile"

@@ -54,15 +54,23 @@ in_root() { nsenter -t "$holder" -m chroot "$cr" "$@" </dev/null; }
 
 step "build the .deb from a copy of the repository"
 mkdir -p "$build/distgate"
-(
-	cd "$DG_ROOT" &&
-	git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		xargs -0 cp --parents -t "$build/distgate"
-) || fail "could not copy the repository"
+# The sources as git sees them (tracked and untracked, not ignored), or,
+# outside a git checkout, the tree without build products and test runs.
+if git -C "$DG_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	(
+		cd "$DG_ROOT" &&
+		git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			xargs -0 cp --parents -t "$build/distgate"
+	) || fail "could not copy the repository"
+else
+	tar -C "$DG_ROOT" --exclude=./build --exclude=./build-san \
+	    --exclude=./distgate --exclude=./tests/integration/.run -cf - . |
+		tar -C "$build/distgate" -xf - || fail "could not copy the tree"
+fi
 t0=$(date +%s)
 (cd "$build/distgate" && DEB_BUILD_OPTIONS="nocheck parallel=2" \
-    timeout 150 dpkg-buildpackage -b -us -uc) >"$DG_LOGDIR/build.log" 2>&1 ||
+    timeout 110 dpkg-buildpackage -b -us -uc) >"$DG_LOGDIR/build.log" 2>&1 ||
 	{ tail -n 30 "$DG_LOGDIR/build.log" >&2; fail "dpkg-buildpackage failed (build.log)"; }
 deb=$build/distgate_${version}_$(dpkg --print-architecture).deb
 [ -f "$deb" ] || fail "no $deb after the build: $(ls "$build")"

@@ -1,5 +1,5 @@
 # distgate — plain GNU make.  Targets: all check check-sanitize fuzz demo
-# bench install clean.  Quiet unless V=1.  SANITIZER=address,undefined
+# bench install uninstall clean.  Quiet unless V=1.  SANITIZER=address,undefined
 # builds with sanitizers; BUILD names the object directory, DISTGATE the
 # binary.
 
@@ -51,7 +51,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/bin/fuzz_%)
 
 .PHONY: all check check-sanitize unit integration demo deps bench bench-quick \
-        fuzz fuzz-build install clean
+        fuzz fuzz-build install uninstall clean
 
 all: $(DISTGATE)
 
@@ -66,7 +66,7 @@ $(BUILD)/libdistgate.a: $(LIB_OBJS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistgate.a
 	@mkdir -p $(dir $@)
@@ -132,9 +132,49 @@ bench-quick: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./bench/run.sh --quick
 
+# install: the binary and distgate-pki, the man pages, the systemd unit
+# (its ExecStart pointed at BINDIR), proxy.ini.example, the docs and the
+# examples (release recipes, alert rules), under DESTDIR.
+# Nothing goes to /etc: the Debian package installs /etc/distgate/proxy.ini
+# as a conffile; elsewhere copy proxy.ini.example there.  uninstall
+# removes what install put.
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/distgate
+ifeq ($(PREFIX),/usr)
+UNITDIR  ?= /lib/systemd/system
+else
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+endif
+DOCS     := README.md $(wildcard docs/*.md)
+EXDIR    := $(DOCDIR)/examples
+RELEASE  := $(wildcard deploy/release/rel/*.eex)
+ALERTS   := $(wildcard deploy/prometheus/*.yml)
+
 install: $(DISTGATE)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(DISTGATE) $(DESTDIR)$(BINDIR)/distgate
+	install -m 0644 docs/man/distgate.8 $(DESTDIR)$(MANDIR)/man8/distgate.8
+	install -m 0644 docs/man/proxy.ini.5 $(DESTDIR)$(MANDIR)/man5/proxy.ini.5
+	sed 's|/usr/sbin/distgate|$(BINDIR)/distgate|' deploy/distgate.service \
+	    >$(DESTDIR)$(UNITDIR)/distgate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/distgate.service
+	install -m 0644 proxy.ini.example $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0755 deploy/distgate-pki $(DESTDIR)$(BINDIR)/distgate-pki
+	install -d $(DESTDIR)$(EXDIR)/release/rel $(DESTDIR)$(EXDIR)/prometheus
+	install -m 0644 $(RELEASE) $(DESTDIR)$(EXDIR)/release/rel/
+	install -m 0644 deploy/release/vm.args $(DESTDIR)$(EXDIR)/release/
+	install -m 0644 $(ALERTS) $(DESTDIR)$(EXDIR)/prometheus/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/distgate $(DESTDIR)$(MANDIR)/man8/distgate.8 \
+	    $(DESTDIR)$(MANDIR)/man5/proxy.ini.5 \
+	    $(DESTDIR)$(UNITDIR)/distgate.service \
+	    $(DESTDIR)$(BINDIR)/distgate-pki
+	rm -f $(DESTDIR)$(DOCDIR)/proxy.ini.example \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -rf $(DESTDIR)$(EXDIR)
+	-rmdir $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) distgate

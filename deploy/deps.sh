@@ -15,6 +15,7 @@ PACKAGES=(
 	prometheus jq curl	# status endpoint scenarios: promtool check metrics/rules
 	libsystemd-dev	# sd_notify (proxy/notify.c)
 	systemd	# systemd-analyze: tests/systemd.sh checks deploy/distgate.service
+	mandoc dpkg-dev debhelper fakeroot lintian	# man page lint; the .deb and its test
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

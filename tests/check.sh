@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh BIN... — the whole test suite: the layering check, the PKI
-# helper's test (tests/pki.sh), the systemd unit (tests/systemd.sh), unit
-# binaries, then integration.
+# helper's test (tests/pki.sh), the systemd unit (tests/systemd.sh), the
+# manual pages (man.sh), unit binaries, then integration.
 #
 # Integration scenarios need root and working network namespaces; without
 # them they are counted as skipped and the reason is printed.  The last
@@ -48,6 +48,9 @@ count pki
 echo "check: systemd unit"
 "$here/systemd.sh" "${DG_BIN:-$root/distgate}" | tee "$out"
 count systemd
+echo "check: manual pages"
+"$here/man.sh" "${DG_BIN:-$root/distgate}" | tee "$out"
+count man
 
 echo "check: unit tests"
 "$here/unit/run.sh" "$@" | tee "$out"

@@ -155,6 +155,8 @@ install: $(DISTGATE)
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(DISTGATE) $(DESTDIR)$(BINDIR)/distgate
 	install -m 0644 docs/man/distgate.8 $(DESTDIR)$(MANDIR)/man8/distgate.8
+	install -m 0644 docs/man/distgate-pki.8 \
+	    $(DESTDIR)$(MANDIR)/man8/distgate-pki.8
 	install -m 0644 docs/man/proxy.ini.5 $(DESTDIR)$(MANDIR)/man5/proxy.ini.5
 	sed 's|/usr/sbin/distgate|$(BINDIR)/distgate|' deploy/distgate.service \
 	    >$(DESTDIR)$(UNITDIR)/distgate.service
@@ -170,7 +172,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/distgate $(DESTDIR)$(MANDIR)/man8/distgate.8 \
 	    $(DESTDIR)$(MANDIR)/man5/proxy.ini.5 \
 	    $(DESTDIR)$(UNITDIR)/distgate.service \
-	    $(DESTDIR)$(BINDIR)/distgate-pki
+	    $(DESTDIR)$(BINDIR)/distgate-pki \
+	    $(DESTDIR)$(MANDIR)/man8/distgate-pki.8
 	rm -f $(DESTDIR)$(DOCDIR)/proxy.ini.example \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
 	rm -rf $(DESTDIR)$(EXDIR)

@@ -1,6 +1,7 @@
 /* splice.c — handshake relay and byte pipe.  See splice.h. */
 #include "proxy/splice.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,11 @@ dir_fill(struct tunnel *t, struct dir *d, struct half *src, int *progress)
 	 * loop says so (a TLS half still serves what OpenSSL buffered). */
 	if (n > 0 && (size_t)n < want)
 		src->rd_ready = 0;
+	/* A node that closes with bytes unread resets its socket: an end
+	 * it chose (erlang:disconnect_node/1), not a fault. */
+	if (n == HALF_ERR && src == &t->local && src->errnum == ECONNRESET &&
+	    t->c.state == TUN_ESTABLISHED)
+		return conn_fail(&t->c, RC_OK, "local node closed (reset)");
 	if (n == HALF_ERR)
 		return conn_fail(&t->c, conn_io_reason(src), "%s read: %s",
 		    src == &t->local ? "local" :

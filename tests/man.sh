@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # man.sh [BIN] — the manual pages in docs/man/: `mandoc -T lint` finds
-# nothing in either page, and distgate(8) has an item for every option and
+# nothing in any page, and distgate(8) has an item for every option and
 # verb that `BIN --help` lists (BIN: ./distgate).  proxy.ini(5) against
 # the key table is tests/unit/test_config_man.c.
 #
@@ -22,7 +22,7 @@ ko() { echo "FAIL $*"; failed=$((failed + 1)); }
 # directory, so distgate(8) and proxy.ini(5) find each other there.  The
 # notes Debian's mandoc adds about an outdated /usr/share/man/mandoc.db are
 # about the machine, not the pages.
-for page in distgate.8 proxy.ini.5; do
+for page in distgate.8 proxy.ini.5 distgate-pki.8; do
 	if ! command -v mandoc >/dev/null; then
 		ko "lint $page: mandoc not found (make deps)"
 		continue

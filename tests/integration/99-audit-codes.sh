@@ -71,7 +71,7 @@ while read -r c v; do verdict[$c]=$v; seen[$c]=0; done <<<"$table"
 # What each code's reason must say, from its meaning in docs/audit.md.
 declare -A meaning=(
 	[ok]='closed|peer closed'
-	[shutdown]='gateway stopping'
+	[shutdown]='gateway stopping|gateway draining|drain_timeout'
 	[bad_certificate]='certificate|TLS handshake failed'
 	[tls_failed]='TLS handshake failed|TLS|SSL'
 	[identity_not_allowed]='identity'
@@ -81,7 +81,7 @@ declare -A meaning=(
 	[bad_cookie]='cookie'
 	[malformed_handshake]='handshake|message'
 	[locked_out]='locked out|ban of'
-	[node_not_exposed]='not exposed|no route to that host'
+	[node_not_exposed]='not exposed|no route to that host|may not reach|reach lists'
 	[no_such_node]='no such node|not found|no route to that host'
 	[timeout]='timeout|in time|timed out|no PONG'
 	[io_error]='read|write|shutdown|SSL|alert|reset|pipe'
@@ -92,6 +92,7 @@ declare -A meaning=(
 	[tls_timeout]='TLS handshake timeout'
 	[evicted]='not authenticated'
 	[guess_limit]='guess|wrong cookies|budget'
+	[revoked]='reload|revoked|expired|identity|nodes|hidden|certificate'
 )
 # One pass over every audit line: "code verdict reason" per line.
 extract() {

@@ -16,6 +16,9 @@
 #   DG_NAMES    name (default: -name x@hostA.test) or sname (-sname x@hostA)
 #   DG_PLAIN    1: epmd instead of distgate, nodes reachable on the wire
 #   DG_NODE_LOOPBACK  0: nodes listen on every address (default: loopback)
+#   DG_NODE_ARGS  more erl flags for every node started, control nodes
+#               included (e.g. "-kernel net_ticktime 6"; words split on
+#               blanks)
 #   DG_VERBOSE  1: trace every command (set -x)
 #   DG_LOG_LEVEL  the gateways' log_level (default: debug)
 #
@@ -30,12 +33,13 @@
 #   lib/assert.sh   step, pass, fail, skip, expect_eq/_match/_nomatch,
 #                   expect_file_lacks, wait_for, not, unq, now_ms
 #   lib/netns.sh    hosts as namespaces: require_root, ns_setup, in_ns,
-#                   host_ip, ip_tuple, listening, only_from (nftables)
+#                   host_ip, ip_tuple, host_addr_add, listening,
+#                   only_from (nftables)
 #   lib/pki.sh      throwaway CA and certificates (pki_setup, pki_leaf),
 #                   the run's cookie, cookie_new
 #   lib/procs.sh    spawn, stop_pids, tagged_pids; dg_cleanup and the traps
 #   lib/gateway.sh  gw_config, gw_start, gw_stop, gw_peer_lines, peer_*
-#                   sections, the hosts' inetrc
+#                   sections, the hosts' inetrc (inetrc_write)
 #   lib/logs.sh     gateway logs: log_mark, log_grep, expect_log,
 #                   expect_log_first, expect_no_log, audit_field, DG_ID
 #   lib/nodes.sh    nodes behind a gateway: node_start, node_stop,

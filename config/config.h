@@ -69,6 +69,12 @@ struct config_peer {
 					   default (NULL/0).  Each spelt as
 					   that peer's section NAME */
 	size_t nreach;
+	struct config_sockaddr inside_alias; /* bastion: an address of this
+					   host on the inside network where
+					   kind plain peers that reach this
+					   one find its nodes (EPMD on
+					   epmd_port, a port per node); len
+					   0 = none */
 	int min_version;		/* TLS minimum towards this peer:
 					   TLS1_2_VERSION or TLS1_3_VERSION,
 					   never 0 after loading; default

@@ -251,6 +251,10 @@ int config_set_peer_address(const struct config_key *k,
 int config_set_peer_kind(const struct config_key *k,
     const struct config_setctx *ctx, const char *v);
 
+/* [peer] inside_alias: an IP address (checked by
+ * config_rule_peer_links()). */
+int config_set_peer_inside_alias(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
 /* [peer] via: a peer NAME (checked by config_rule_peer_links()). */
 int config_set_peer_via(const struct config_key *k,
     const struct config_setctx *ctx, const char *v);

@@ -569,6 +569,7 @@ const struct config_key config_keys[] = {
 	{ "peer", "allow_hidden", "no", 0, OFFP(allow_hidden), set_bool },
 	{ "peer", "local_nodes", NULL, 0, 0, set_peer_local_nodes },
 	{ "peer", "reach", NULL, 0, 0, config_set_peer_reach },
+	{ "peer", "inside_alias", NULL, 0, 0, config_set_peer_inside_alias },
 	{ "peer", "min_version", NULL, 0, OFFP(min_version), set_min_version },
 	{ "node", "cookie_file", NULL, COOKIE, OFFN(cookie_file),
 	    config_set_file },

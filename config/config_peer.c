@@ -6,6 +6,7 @@
 #include "config/config_int.h"
 #include "proxy/util/sockaddr.h"
 
+#include <arpa/inet.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,6 +127,34 @@ fail:
 	return -1;
 }
 
+int
+config_set_peer_inside_alias(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	struct config_sockaddr sa;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&sa.ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa.ss;
+
+	(void)k;
+	memset(&sa, 0, sizeof(sa));
+	if (inet_pton(AF_INET, v, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sa.len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, v, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sa.len = sizeof(*sin6);
+	} else
+		return config_why(ctx->why, ctx->whylen, "\"%s\" is not an IP"
+		    " address (no port: the EPMD is on epmd_port)", v);
+	if (sa_is_wildcard((struct sockaddr *)&sa.ss) ||
+	    sa_is_loopback((struct sockaddr *)&sa.ss))
+		return config_why(ctx->why, ctx->whylen, "\"%s\" must be an"
+		    " address of this host on the inside network (not"
+		    " loopback, not a wildcard)", v);
+	ctx->peer->inside_alias = sa;
+	return 0;
+}
+
 /* Index of the peer called NAME (in any case), or -1. */
 static long
 peer_index(const struct config *cfg, const char *name)
@@ -190,6 +219,7 @@ static int
 check_reach(struct config *cfg, size_t i, char *whybuf, size_t whylen)
 {
 	struct config_peer *p = &cfg->peers[i];
+	const struct config_peer *t;
 
 	for (size_t r = 0; r < p->nreach; r++) {
 		long j = peer_index(cfg, p->reach[r]);
@@ -202,7 +232,73 @@ check_reach(struct config *cfg, size_t i, char *whybuf, size_t whylen)
 			    p->reach[r]);
 		if (respell(cfg, j, &p->reach[r]) == -1)
 			return config_why(whybuf, whylen, "out of memory");
+		t = &cfg->peers[j];
+		if (p->kind == PEER_KIND_PLAIN && t->kind == PEER_KIND_PLAIN)
+			return config_why(whybuf, whylen, "[peer %s] is kind plain"
+			    " too: plain hosts reach each other directly",
+			    t->name);
+		if (p->kind == PEER_KIND_PLAIN && t->inside_alias.len == 0)
+			return config_why(whybuf, whylen, "[peer %s] has no"
+			    " inside_alias: kind plain nodes reach other hosts"
+			    " only through the address inside_alias names",
+			    t->name);
 	}
+	if (p->kind == PEER_KIND_NATIVE && p->nreach > 0 &&
+	    (cfg->public_epmd.len == 0 || cfg->public_port_lo == 0))
+		return config_why(whybuf, whylen, "kind native nodes reach %s"
+		    " through the public EPMD: set public_epmd and"
+		    " public_ports in [gateway]", p->reach[0]);
+	return 0;
+}
+
+/* Returns 1 if some kind plain peer has peer I in its reach. */
+static int
+reached_from_inside(const struct config *cfg, size_t i)
+{
+	for (size_t j = 0; j < cfg->npeers; j++) {
+		const struct config_peer *q = &cfg->peers[j];
+		if (q->kind != PEER_KIND_PLAIN)
+			continue;
+		for (size_t r = 0; r < q->nreach; r++)
+			if (strcasecmp(q->reach[r], cfg->peers[i].name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* The inside_alias checks of config_rule_peer_links() for peer I. */
+static int
+check_inside_alias(struct config *cfg, size_t i, char *whybuf,
+    size_t whylen)
+{
+	const struct config_peer *p = &cfg->peers[i];
+	const struct sockaddr *a = (const struct sockaddr *)&p->inside_alias.ss;
+	const struct sockaddr *pe = (const struct sockaddr *)&cfg->public_epmd.ss;
+
+	if (p->kind == PEER_KIND_PLAIN)
+		return config_why(whybuf, whylen, "a kind plain peer is inside:"
+		    " inside_alias belongs in the [peer] sections of the hosts"
+		    " its nodes reach");
+	if (p->via != NULL)
+		return config_why(whybuf, whylen, "a peer with via is reached"
+		    " through another gateway, not from this one's inside");
+	if (!reached_from_inside(cfg, i))
+		return config_why(whybuf, whylen, "no kind plain [peer] has %s in"
+		    " its reach: nothing would use this address", p->name);
+	for (size_t j = 0; j < i; j++)
+		if (cfg->peers[j].inside_alias.len != 0 && sa_same_addr(a,
+		    (const struct sockaddr *)&cfg->peers[j].inside_alias.ss))
+			return config_why(whybuf, whylen, "[peer %s] has the same"
+			    " inside_alias", cfg->peers[j].name);
+	for (size_t j = 0; j < cfg->nepmd_listen; j++)
+		if (sa_same_addr(a, (const struct sockaddr *)
+		    &cfg->epmd_listen[j].ss))
+			return config_why(whybuf, whylen, "the local EPMD listens"
+			    " there (epmd_listen)");
+	if (cfg->public_epmd.len != 0 && sa_port(pe) == cfg->epmd_port &&
+	    (sa_same_addr(a, pe) || sa_is_wildcard(pe)))
+		return config_why(whybuf, whylen, "the public EPMD listens"
+		    " there (public_epmd)");
 	return 0;
 }
 
@@ -227,6 +323,14 @@ config_rule_peer_links(struct config *cfg, size_t *where, const char **key,
 		}
 		*key = "reach";
 		if (check_reach(cfg, i, whybuf, whylen) == -1)
+			return -1;
+	}
+	/* After every reach list is spelt as its peer's NAME. */
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		*where = i;
+		*key = "inside_alias";
+		if (cfg->peers[i].inside_alias.len != 0 &&
+		    check_inside_alias(cfg, i, whybuf, whylen) == -1)
 			return -1;
 	}
 	return 0;

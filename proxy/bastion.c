@@ -15,6 +15,7 @@
 #include "proxy/tunnel.h"
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
+#include "proxy/wire/epmd_proto.h"
 #include "proxy/wire/gwproto.h"
 #include "proxy/wire/policy.h"
 
@@ -28,6 +29,53 @@ resume(struct tunnel *t)
 		tunnel_resume(t);
 }
 
+/* A ROUTE failed: refuse it (a reply, then close), or for a native node
+ * on a pinned port (no gateway protocol there) just close. */
+static void
+route_refused(struct tunnel *t, uint8_t status, const char *reason,
+    enum reason code)
+{
+	if (t->direct) {
+		conn_close(&t->c, code, reason);
+		return;
+	}
+	(void)tunnel_refuse(t, GW_ROUTE_REPLY, status, reason, 1, code);
+	resume(t);
+}
+
+/* Names of an inside host, for one NAMES_REPLY. */
+struct names {
+	const char *name[256];
+	char buf[GWPROTO_MAX_BODY];
+	size_t n, used;
+};
+
+static void
+names_add(const char *name, void *arg)
+{
+	struct names *nm = arg;
+	size_t len = strlen(name) + 1;
+
+	if (nm->n == 256 || nm->used + len > sizeof(nm->buf))
+		return;
+	nm->name[nm->n++] = memcpy(nm->buf + nm->used, name, len);
+	nm->used += len;
+}
+
+/* Queues NM as T's NAMES_REPLY (what fits), and reads on. */
+static void
+names_reply(struct tunnel *t, struct names *nm)
+{
+	static uint8_t out[GWPROTO_HDR + GWPROTO_MAX_BODY];
+	size_t len;
+
+	while ((len = gw_encode_names(out, sizeof(out), nm->name, nm->n)) ==
+	    0 && nm->n > 0)
+		nm->n--;
+	(void)tunnel_queue(t, 1, out, len);
+	resume(t);
+}
+
 static void
 on_link(struct gwlink *link, int status, const struct gw_msg *msg,
     const char *reason, void *arg)
@@ -38,6 +86,16 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 	uint8_t out[64];
 
 	t->link = NULL;
+	if (t->btype == GW_NAMES) {
+		struct names nm = { .n = 0 };
+		if (status != GW_OK || gw_decode_names(msg, names_add, &nm,
+		    &why) == -1)
+			log_warnx("conn=%llu names of %s: %s",
+			    (unsigned long long)t->c.id, t->target, status !=
+			    GW_OK ? (reason ? reason : "refused") : why);
+		names_reply(t, &nm);
+		return;
+	}
 	if (t->btype == GW_RESOLVE) {
 		if (status == GW_OK && gw_decode_reply(msg, &r, &why) == 0)
 			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
@@ -54,11 +112,9 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 		return;
 	}
 	if (status != GW_OK) {
-		(void)tunnel_refuse(t, GW_ROUTE_REPLY, status == -1 ?
-		    GW_UNREACHABLE : (uint8_t)status, reason ? reason :
-		    "refused inside", 1, status == -1 ? RC_LINK_FAILED :
-		    RC_ROUTE_REFUSED);
-		resume(t);
+		route_refused(t, status == -1 ? GW_UNREACHABLE :
+		    (uint8_t)status, reason ? reason : "refused inside",
+		    status == -1 ? RC_LINK_FAILED : RC_ROUTE_REFUSED);
 		return;
 	}
 	/* The inside leg is TLS too. */
@@ -66,8 +122,10 @@ on_link(struct gwlink *link, int status, const struct gw_msg *msg,
 		conn_close_failed(&t->c);
 		return;
 	}
-	if (tunnel_queue(t, 1, out, gw_encode_status(out, sizeof(out),
-	    GW_ROUTE_REPLY, GW_OK, NULL)) == -1 || splice_start(t, 0) == -1) {
+	t->waiting = 0;
+	if ((!t->direct && tunnel_queue(t, 1, out, gw_encode_status(out,
+	    sizeof(out), GW_ROUTE_REPLY, GW_OK, NULL)) == -1) ||
+	    splice_start(t, 0) == -1) {
 		conn_close_failed(&t->c);
 		return;
 	}
@@ -86,9 +144,24 @@ on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
 	uint8_t out[64];
 	int fd;
 
-	(void)text;
-	(void)len;
 	t->query = NULL;
+	if (t->btype == GW_NAMES) {
+		struct names nm = { .n = 0 };
+		char name[GWPROTO_MAX_NAME + 1];
+		uint16_t np;
+		size_t off = 0;
+		int r;
+		while (text != NULL && (r = epmd_names_next(text, len, &off,
+		    name, sizeof(name), &np)) != -1)
+			if (r == 1)
+				names_add(name, &nm);
+		if (text == NULL)
+			log_warnx("conn=%llu names of %s: %s",
+			    (unsigned long long)t->c.id, t->target,
+			    reason ? reason : "no answer");
+		names_reply(t, &nm);
+		return;
+	}
 	if (t->btype == GW_RESOLVE) {
 		if (port != 0)
 			(void)tunnel_queue(t, 1, out, gw_encode_resolve_ok(out,
@@ -105,29 +178,25 @@ on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
 		return;
 	}
 	if (port == 0) {
-		(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_NO_SUCH_NODE,
-		    reason ? reason : "no such node", 1, RC_NO_SUCH_NODE);
-		resume(t);
+		route_refused(t, GW_NO_SUCH_NODE, reason ? reason :
+		    "no such node", RC_NO_SUCH_NODE);
 		return;
 	}
 	sa_set_port((struct sockaddr *)&ss, port);
 	if (tp->kind == PEER_KIND_NATIVE) {
 		t->link = gwlink_direct(gateway_peer(t->c.gw, (size_t)t->bpeer),
 		    (struct sockaddr *)&ss, tp->addr.len, on_link, t);
-		if (t->link == NULL) {
-			(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_UNREACHABLE,
-			    "cannot reach the node", 1, RC_UNREACHABLE);
-			resume(t);
-		}
+		if (t->link == NULL)
+			route_refused(t, GW_UNREACHABLE,
+			    "cannot reach the node", RC_UNREACHABLE);
 		return;
 	}
 	/* A plain inside host: TCP to the node, as the node's own peers do.
 	 * The half owns FD from here on, even when half_open() fails. */
 	if ((fd = net_connect((struct sockaddr *)&ss, tp->addr.len)) == -1 ||
 	    half_open(&t->local, t->c.gw->base, fd, NULL, tunnel_io, t) == -1) {
-		(void)tunnel_refuse(t, GW_ROUTE_REPLY, GW_UNREACHABLE,
-		    strerror(errno), 1, RC_UNREACHABLE);
-		resume(t);
+		route_refused(t, GW_UNREACHABLE, strerror(errno),
+		    RC_UNREACHABLE);
 		return;
 	}
 	/* A leg between hosts: watched for a dead peer. */
@@ -176,4 +245,38 @@ bastion_request(struct tunnel *t, uint8_t type, const char *full)
 	t->waiting = 0;
 	return tunnel_refuse(t, type | 0x80, GW_UNREACHABLE, "inside host "
 	    "unreachable", type == GW_ROUTE, RC_UNREACHABLE);
+}
+
+int
+bastion_names(struct tunnel *t, const char *host)
+{
+	const struct config *cfg = t->c.gw->cfg;
+	long target = policy_reach(cfg, (size_t)t->peer_idx, host);
+
+	snprintf(t->target, sizeof(t->target), "@%.*s",
+	    (int)sizeof(t->target) - 2, host);
+	if (target < 0) {
+		tunnel_audit_request(t, "names", host, RC_NODE_NOT_EXPOSED,
+		    "no route to that host for this peer");
+		return tunnel_refuse(t, GW_NAMES_REPLY, GW_NOT_ALLOWED,
+		    "no route to that host for this peer", 0,
+		    RC_NODE_NOT_EXPOSED);
+	}
+	const struct config_peer *tp = &cfg->peers[target];
+	t->btype = GW_NAMES;
+	t->bpeer = target;
+	t->waiting = 1;
+	if (tp->kind == PEER_KIND_GATEWAY)
+		t->link = gwlink_request(gateway_peer(t->c.gw, (size_t)target),
+		    GW_NAMES, tp->via != NULL ? tp->hostnames[0] : NULL,
+		    on_link, t);
+	else
+		t->query = epmdc_names(t->c.gw,
+		    (const struct sockaddr *)&tp->addr.ss, tp->addr.len,
+		    cfg->resolve_timeout_ms, on_epmd, t);
+	if (t->link != NULL || t->query != NULL)
+		return 0;
+	t->waiting = 0;
+	return tunnel_refuse(t, GW_NAMES_REPLY, GW_UNREACHABLE, "inside host "
+	    "unreachable", 0, RC_UNREACHABLE);
 }

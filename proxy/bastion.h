@@ -20,4 +20,13 @@ struct tunnel;
  */
 int bastion_request(struct tunnel *t, uint8_t type, const char *full);
 
+/*
+ * Handles NAMES for inside host HOST on inbound tunnel T in TUN_REQUESTS:
+ * when T's peer may reach HOST, T waits for HOST's list (its gateway's
+ * NAMES, or its epmd's) and queues it as the reply; else the reply is
+ * not_allowed (audited node_not_exposed).  Returns 0 or -1 with the
+ * failure recorded.
+ */
+int bastion_names(struct tunnel *t, const char *host);
+
 #endif

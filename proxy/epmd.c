@@ -104,7 +104,8 @@ static void epmd_io(evutil_socket_t, short, void *);
 
 /* REMOTE: a client of the public EPMD on another host: counted against
  * max_connections and holding a pending slot of its address until it
- * ends (it never authenticates; epmd_timeout bounds it). */
+ * ends (it never authenticates; epmd_timeout bounds it).  REMOTE 2: the
+ * same, for an inside host on a bastion's inside alias (e->inside). */
 static void
 accept_conn(struct gateway *gw, int fd, const struct sockaddr *sa,
     const struct sockaddr *local, epmd_handler *handle, void *arg,
@@ -125,6 +126,7 @@ accept_conn(struct gateway *gw, int fd, const struct sockaddr *sa,
 		close(fd);
 		return;
 	}
+	e->inside = remote == 2;
 	e->handle = handle;
 	e->arg = arg;
 	e->family = sa->sa_family;
@@ -141,6 +143,13 @@ epmd_accept(struct gateway *gw, int fd, const struct sockaddr *sa,
     const struct sockaddr *local, epmd_handler *handle, void *arg)
 {
 	accept_conn(gw, fd, sa, local, handle, arg, 0);
+}
+
+void
+epmd_accept_inside(struct gateway *gw, int fd, const struct sockaddr *sa,
+    const struct sockaddr *local, epmd_handler *handle, void *arg)
+{
+	accept_conn(gw, fd, sa, local, handle, arg, 2);
 }
 
 /* Makes room for LEN more reply bytes.  Returns 0 or -1. */
@@ -350,6 +359,9 @@ handle_public(struct epmd_conn *e, const struct epmd_req *req)
 	case EPMD_PORT_PLEASE2_REQ:
 		n = registry_find(e->c.gw->reg, req->name);
 		port = n ? public_port(e->c.gw->pub, req->name) : 0;
+		if (port == 0 && e->c.gw->public_miss != NULL &&
+		    e->c.gw->public_miss(e, req->name) == 0)
+			return;
 		log_debug("epmd=%llu public lookup %s from %s: %u",
 		    (unsigned long long)e->c.id, req->name, e->addr, port);
 		if (port != 0)

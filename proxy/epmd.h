@@ -46,8 +46,14 @@ struct epmd_conn {
 	void *arg;			/* the handler's (alias: the peer) */
 	int family;			/* of the client: AF_INET / AF_INET6 */
 	int local_client;		/* epmd's "local peer" rule */
+	int inside;			/* on a peer's inside_alias: node
+					   ports there, not on the alias */
 	struct gwlink *link;		/* pending resolve / names */
 	struct epmdc *query;		/* pending native lookup */
+	long bsrc;			/* public lookup of an inside node
+					   (bastion_pub.h): the native peer, */
+	long bpeer;			/* the reach host asked, */
+	size_t bnext;			/* the next in its reach list */
 	const struct reg_node *node;	/* registration */
 	uint8_t in[2 + EPMD_MAX_PACKET + 1];
 	size_t inlen;
@@ -71,6 +77,12 @@ void epmd_accept_public(int fd, const struct sockaddr *peer,
  * listen on loopback only.
  */
 void epmd_accept(struct gateway *gw, int fd, const struct sockaddr *peer,
+    const struct sockaddr *local, epmd_handler *handle, void *arg);
+
+/* The same for a peer's inside alias on a bastion (outbound.c): the
+ * client is an inside host (max_connections, a pending slot of its
+ * address) and e->inside is set. */
+void epmd_accept_inside(struct gateway *gw, int fd, const struct sockaddr *peer,
     const struct sockaddr *local, epmd_handler *handle, void *arg);
 
 /* Appends LEN reply bytes (bounded).  Returns 0 or -1. */

@@ -30,6 +30,7 @@ struct listener;
 struct peer;
 struct registry;
 struct conn;
+struct epmd_conn;
 struct cookie;
 struct pending;
 struct public;
@@ -69,6 +70,10 @@ struct gateway {
 	unsigned closing;		/* conn_close() nesting depth */
 	FILE *audit;			/* audit_file, or NULL */
 	struct public *pub;		/* pinned node ports, or NULL */
+	/* Asked when the public EPMD has no exposed local node by that
+	 * name: a bastion's inside lookups (bastion_pub.h), or NULL.
+	 * Returns 0 when it answers E itself, later; else -1. */
+	int (*public_miss)(struct epmd_conn *e, const char *alive);
 };
 
 /* Returns a new connection id (1, 2, ...). */

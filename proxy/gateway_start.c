@@ -17,6 +17,7 @@
 #include "crypto/tls.h"
 #include "proxy/conn.h"
 #include "proxy/epmd.h"
+#include "proxy/bastion_pub.h"
 #include "proxy/gateway.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
@@ -232,6 +233,11 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	if (cfg->public_epmd.len != 0) {
 		if ((gw->pub = public_new(gw, err, errlen)) == NULL)
 			return -1;
+		/* A bastion: native peers may reach inside nodes. */
+		for (size_t i = 0; i < cfg->npeers; i++)
+			if (cfg->peers[i].kind == PEER_KIND_NATIVE &&
+			    cfg->peers[i].nreach > 0)
+				gw->public_miss = bastion_pub_lookup;
 		if (add_listener(gw, &cfg->public_epmd, "public-epmd",
 		    epmd_accept_public, cfg->dead_peer_timeout_ms, err,
 		    errlen) == -1)

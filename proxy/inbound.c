@@ -220,11 +220,13 @@ handle_request(struct tunnel *t, const struct gw_msg *m)
 		    "unsupported protocol version", 1, RC_BAD_REQUEST);
 	switch (m->type) {
 	case GW_NAMES:
-		if (m->body_len != 0)
+		if (m->body_len == 0)
+			return answer_names(t);
+		/* A host behind us (bastion): its nodes. */
+		if (gw_body_name(m, name, sizeof(name), &why) == -1)
 			return tunnel_refuse(t, GW_NAMES_REPLY,
-			    GW_BAD_REQUEST, "NAMES takes no body", 1,
-			    RC_BAD_REQUEST);
-		return answer_names(t);
+			    GW_BAD_REQUEST, why, 1, RC_BAD_REQUEST);
+		return bastion_names(t, name);
 	case GW_PING:
 		/* An idle client link checks we are alive; answering
 		 * restarts our request timer too. */
@@ -351,6 +353,9 @@ node_connected(struct tunnel *t)
 
 	if ((r = net_connect_result(t->local.fd)) != 0) {
 		half_clear(&t->local);
+		if (t->direct)	/* a native node: no reply to send */
+			return conn_fail(&t->c, RC_UNREACHABLE,
+			    "node connect: %s", strerror(r));
 		conn_set_state(&t->c, TUN_REQUESTS);	/* to flush the reply */
 		if (tunnel_refuse(t, GW_ROUTE_REPLY, GW_UNREACHABLE,
 		    strerror(r), 1, RC_UNREACHABLE) == -1)
@@ -394,10 +399,13 @@ inbound_step(struct tunnel *t)
 			return -1;
 		conn_set_state(&t->c, TUN_REQUESTS);
 		if (t->direct) {
-			/* A native node: no request, straight to the node. */
+			/* A native node: no request, straight to the node
+			 * (a bastion's inside node: by bastion routing). */
 			char name[TUNNEL_NAME_MAX];
 			snprintf(name, sizeof(name), "%s", t->target);
-			if (start_route(t, name) == -1)
+			if ((strchr(name, '@') != NULL ?
+			    bastion_request(t, GW_ROUTE, name) :
+			    start_route(t, name)) == -1)
 				return -1;
 			if (t->close_after_flush)
 				return -1;	/* refused: nothing to reply */

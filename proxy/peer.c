@@ -35,11 +35,13 @@ peer_free(struct peer *p)
 	 * pool, before peers are freed. */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		listener_free(p->nodes[i]->l);
+		listener_free(p->nodes[i]->il);
 		free(p->nodes[i]->name);
 		free(p->nodes[i]);
 	}
 	free(p->nodes);
 	listener_free(p->epmd);
+	listener_free(p->inside_epmd);
 	if (p->session != NULL)
 		SSL_SESSION_free(p->session);
 	free(p);
@@ -93,6 +95,7 @@ peer_node_drop(struct peer *p, struct peer_node *pn)
 		}
 	}
 	listener_free(pn->l);
+	listener_free(pn->il);
 	free(pn->name);
 	free(pn);
 }

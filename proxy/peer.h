@@ -28,6 +28,8 @@ struct peer_node {
 	char *name;
 	struct listener *l;
 	uint16_t port;		/* ours, on the alias address */
+	struct listener *il;	/* on the peer's inside_alias, or NULL */
+	uint16_t iport;		/* ... and its port */
 	uint16_t remote_port;	/* native peers: the node's TLS port */
 	uint64_t seen_ms;	/* last time the peer said it exists */
 	uint16_t high, low;	/* ... with these versions and type */
@@ -41,6 +43,7 @@ struct peer {
 	const struct config_peer *cfg;
 	size_t idx;
 	struct listener *epmd;
+	struct listener *inside_epmd;	/* on inside_alias, or NULL */
 	struct peer_node **nodes;
 	size_t nnodes, capnodes;
 	struct gwlink *idle[PEER_IDLE_LINKS];

@@ -18,7 +18,8 @@
 
 struct pinned {
 	struct public *pub;
-	char *name;
+	char *name;		/* ALIVE, or ALIVE@PEER for an inside node */
+	char *target;		/* inside node: its full name; else NULL */
 	uint16_t port;
 	struct listener *l;	/* NULL while the node is away */
 };
@@ -129,6 +130,7 @@ public_free(struct public *pub)
 	for (size_t i = 0; i < pub->n; i++) {
 		listener_free(pub->p[i]->l);
 		free(pub->p[i]->name);
+		free(pub->p[i]->target);
 		free(pub->p[i]);
 	}
 	free(pub);
@@ -163,16 +165,35 @@ pinned_accept(int fd, const struct sockaddr *peer,
 {
 	struct pinned *pn = arg;
 
-	inbound_accept_direct(fd, peer, local, pn->pub->gw, pn->name);
+	inbound_accept_direct(fd, peer, local, pn->pub->gw,
+	    pn->target != NULL ? pn->target : pn->name);
+}
+
+/* Opens PN's listener on the public address.  Returns 0 or -1 (logged). */
+static int
+open_pinned(struct pinned *pn)
+{
+	const struct config *cfg = pn->pub->gw->cfg;
+	struct config_sockaddr sa = cfg->public_epmd;
+	char err[256];
+
+	sa_set_port((struct sockaddr *)&sa.ss, pn->port);
+	pn->l = listener_new(pn->pub->gw->base, (struct sockaddr *)&sa.ss,
+	    sa.len, "pinned", pinned_accept, pn, err, sizeof(err));
+	if (pn->l == NULL) {
+		log_warnx("public node=%s: %s", pn->name, err);
+		return -1;
+	}
+	listener_set_dead_peer(pn->l, cfg->dead_peer_timeout_ms);
+	log_info("public node=%s pinned TLS port %u", pn->name, pn->port);
+	return 0;
 }
 
 void
 public_node_up(struct public *pub, const char *name)
 {
 	const struct config *cfg;
-	struct config_sockaddr sa;
 	struct pinned *pn;
-	char err[256];
 	uint16_t port;
 
 	if (pub == NULL)
@@ -189,18 +210,35 @@ public_node_up(struct public *pub, const char *name)
 		}
 		save_state(pub);
 	}
-	if (pn->l != NULL)
-		return;
-	sa = cfg->public_epmd;
-	sa_set_port((struct sockaddr *)&sa.ss, pn->port);
-	pn->l = listener_new(pub->gw->base, (struct sockaddr *)&sa.ss, sa.len,
-	    "pinned", pinned_accept, pn, err, sizeof(err));
-	if (pn->l == NULL) {
-		log_warnx("public node=%s: %s", name, err);
-		return;
+	if (pn->l == NULL)
+		(void)open_pinned(pn);
+}
+
+uint16_t
+public_inside_port(struct public *pub, const char *alive, const char *peer,
+    const char *full)
+{
+	char key[512];
+	struct pinned *pn;
+	uint16_t port;
+
+	if (pub == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "%s@%s", alive, peer);
+	if ((pn = find(pub, key)) == NULL) {
+		if ((port = allocate(pub, key)) == 0 ||
+		    (pn = add(pub, key, port)) == NULL) {
+			log_warnx("public node=%s: no pinned port free "
+			    "(public_ports)", key);
+			return 0;
+		}
+		save_state(pub);
 	}
-	listener_set_dead_peer(pn->l, cfg->dead_peer_timeout_ms);
-	log_info("public node=%s pinned TLS port %u", name, pn->port);
+	if (pn->target == NULL && (pn->target = strdup(full)) == NULL)
+		return 0;
+	if (pn->l == NULL && open_pinned(pn) == -1)
+		return 0;
+	return pn->port;
 }
 
 void

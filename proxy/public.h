@@ -28,6 +28,17 @@ void public_free(struct public *pub);
 void public_node_up(struct public *pub, const char *name);
 void public_node_down(struct public *pub, const char *name);
 
+/*
+ * Bastion: returns the pinned port for inside node ALIVE of [peer PEER]
+ * (kept as "ALIVE@PEER", allocated and remembered as local nodes' are),
+ * opening it when needed; a connection to it is bridged to FULL (the
+ * node's full name) through bastion routing.  It stays open: the inside
+ * host's nodes come and go unseen.  Returns 0 when no port is free or
+ * the listener fails (logged).
+ */
+uint16_t public_inside_port(struct public *pub, const char *alive,
+    const char *peer, const char *full);
+
 /* Returns the pinned port open for NAME, or 0. */
 uint16_t public_port(const struct public *pub, const char *name);
 

@@ -218,14 +218,14 @@ kicked(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct tunnel *
-tunnel_make(struct gateway *gw, int outbound, const char *src)
+tunnel_make(struct gateway *gw, int outbound, int budget, const char *src)
 {
 	struct tunnel *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops, outbound ?
-	    CONN_LOCAL : CONN_REMOTE, src) == -1) {
+	if (conn_init(&t->c, gw, CONN_KIND_TUNNEL, &tunnel_ops, budget,
+	    src) == -1) {
 		free(t);
 		return NULL;
 	}
@@ -248,13 +248,20 @@ tunnel_make(struct gateway *gw, int outbound, const char *src)
 struct tunnel *
 tunnel_new(struct gateway *gw, int outbound)
 {
-	return tunnel_make(gw, outbound, NULL);
+	return tunnel_make(gw, outbound, outbound ? CONN_LOCAL : CONN_REMOTE,
+	    NULL);
 }
 
 struct tunnel *
 tunnel_new_pending(struct gateway *gw, const char *src)
 {
-	return tunnel_make(gw, 0, src);
+	return tunnel_make(gw, 0, CONN_REMOTE, src);
+}
+
+struct tunnel *
+tunnel_new_inside(struct gateway *gw)
+{
+	return tunnel_make(gw, 1, CONN_REMOTE, NULL);
 }
 
 void

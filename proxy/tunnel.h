@@ -100,6 +100,11 @@ struct tunnel {
  * budget is spent or memory is short; nothing else to undo). */
 struct tunnel *tunnel_new(struct gateway *gw, int outbound);
 
+/* Returns a new outbound tunnel that an inside host's node opened on a
+ * bastion's inside alias: counted against max_connections (NULL when
+ * refused). */
+struct tunnel *tunnel_new_inside(struct gateway *gw);
+
 /* Returns a new inbound tunnel from source address SRC, not yet
  * authenticated: counted against max_connections and holding a pending
  * slot of SRC (conn_init) until conn_authenticated().  NULL when refused. */

@@ -134,8 +134,9 @@ gw_body_name(const struct gw_msg *msg, char *name, size_t cap,
 		set_why(why, "unsupported version");
 		return -1;
 	}
-	if (msg->type != GW_RESOLVE && msg->type != GW_ROUTE) {
-		set_why(why, "not a RESOLVE or ROUTE request");
+	if (msg->type != GW_RESOLVE && msg->type != GW_ROUTE &&
+	    msg->type != GW_NAMES) {
+		set_why(why, "not a RESOLVE, ROUTE or NAMES request");
 		return -1;
 	}
 	if (check_node_name(msg->body, msg->body_len, why) == -1)
@@ -154,13 +155,14 @@ gw_encode_request(uint8_t *out, size_t cap, uint8_t type, const char *name)
 {
 	size_t nlen;
 
-	if (type == GW_NAMES || type == GW_PING) {
+	if (type == GW_PING || (type == GW_NAMES && name == NULL)) {
 		if (name != NULL || cap < GWPROTO_HDR)
 			return 0;
 		put_header(out, type, 0);
 		return GWPROTO_HDR;
 	}
-	if ((type != GW_RESOLVE && type != GW_ROUTE) || name == NULL)
+	if ((type != GW_RESOLVE && type != GW_ROUTE && type != GW_NAMES) ||
+	    name == NULL)
 		return 0;
 	nlen = strnlen(name, GWPROTO_MAX_NAME + 1);
 	if (check_node_name((const uint8_t *)name, nlen, NULL) == -1)

@@ -35,7 +35,7 @@
 enum gw_type {
 	GW_RESOLVE = 0x01,	/* body: node name */
 	GW_ROUTE = 0x02,	/* body: node name */
-	GW_NAMES = 0x03,	/* body: empty */
+	GW_NAMES = 0x03,	/* body: empty, or a host name */
 	GW_PING = 0x04,		/* body: empty */
 	GW_RESOLVE_REPLY = 0x81,
 	GW_ROUTE_REPLY = 0x82,
@@ -86,14 +86,17 @@ enum gw_parse gw_parse(const uint8_t *buf, size_t len, struct gw_msg *msg,
  * while fewer than GWPROTO_HDR bytes are there. */
 size_t gw_announced_body(const uint8_t *buf, size_t len);
 
-/* Extracts the node name of a RESOLVE/ROUTE body: 1..GWPROTO_MAX_NAME
- * bytes, no NUL, no control bytes.  Returns 0 or -1 with *why. */
+/* Extracts the node name of a RESOLVE/ROUTE body (the host name of a
+ * NAMES body): 1..GWPROTO_MAX_NAME bytes, no NUL, no control bytes.
+ * Returns 0 or -1 with *why. */
 int gw_body_name(const struct gw_msg *msg, char *name, size_t cap,
     const char **why);
 
 /* Encoders: return bytes written or 0 if CAP is too small. */
 size_t gw_encode_request(uint8_t *out, size_t cap, uint8_t type,
-    const char *name);		/* name NULL for GW_NAMES, GW_PING */
+    const char *name);		/* name NULL for GW_PING; for GW_NAMES
+				   NULL (this gateway's nodes) or a host
+				   name (a bastion's inside host) */
 /* A reply with status only, or status + reason for errors (reason may be
  * NULL; truncated to GWPROTO_MAX_REASON).  Status OK only for
  * ROUTE_REPLY and PONG, whose OK forms are the status alone. */

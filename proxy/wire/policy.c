@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "config/config.h"
+#include "proxy/util/sockaddr.h"
 
 int
 policy_match(char *const *pat, size_t n, const char *name)
@@ -47,6 +48,31 @@ policy_reach(const struct config *cfg, size_t src, const char *host)
 				if (strcasecmp(p->hostnames[k], host) == 0)
 					return (long)j;
 		}
+	}
+	return -1;
+}
+
+int
+policy_reaches(const struct config *cfg, size_t src, size_t target)
+{
+	const struct config_peer *sp = &cfg->peers[src];
+
+	for (size_t i = 0; i < sp->nreach; i++)
+		if (strcmp(sp->reach[i], cfg->peers[target].name) == 0)
+			return 1;
+	return 0;
+}
+
+long
+policy_inside_source(const struct config *cfg, size_t target,
+    const struct sockaddr *sa)
+{
+	for (size_t i = 0; i < cfg->npeers; i++) {
+		const struct config_peer *p = &cfg->peers[i];
+		if (p->kind == PEER_KIND_PLAIN && sa_same_addr(sa,
+		    (const struct sockaddr *)&p->addr.ss) &&
+		    policy_reaches(cfg, i, target))
+			return (long)i;
 	}
 	return -1;
 }

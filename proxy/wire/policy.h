@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct config;
+struct sockaddr;
 
 /* Returns 1 if NAME matches one of the N fnmatch patterns PAT, else 0. */
 int policy_match(char *const *pat, size_t n, const char *name);
@@ -24,6 +25,17 @@ int policy_exposed_public(const struct config *cfg, const char *alive);
  * and that peer SRC may reach (its `reach` list), or -1.
  */
 long policy_reach(const struct config *cfg, size_t src, const char *host);
+
+/* Returns 1 if peer SRC has peer TARGET in its `reach` list. */
+int policy_reaches(const struct config *cfg, size_t src, size_t target);
+
+/*
+ * Bastion, inside alias of peer TARGET: returns the index of the kind
+ * plain peer whose address is SA's (the port is not compared) and that
+ * has TARGET in its `reach`, or -1: only those may use the alias.
+ */
+long policy_inside_source(const struct config *cfg, size_t target,
+    const struct sockaddr *sa);
 
 /*
  * Splits a full node name ALIVE@HOST: copies ALIVE into ALIVE_OUT (CAP

@@ -1,7 +1,7 @@
 /*
  * test_config_peers.c — [peer NAME] sections: host names shared with
  * [gateway] or other peers, address and identity, kinds (gateway, native,
- * plain) and their defaults, via, and reach.
+ * plain) and their defaults, via, reach, and a bastion's inside_alias.
  */
 #include "config_fixture.h"
 
@@ -236,6 +236,59 @@ test_reach(void **state)
 	load_err(t, GW TLS PEER("b", "reach =\n"), ":10: reach: empty value");
 }
 
+#define PLAIN(n, extra)	"[peer " n "]\nkind = plain\naddress = 10.0.1.3\n" \
+			"hostnames = " n "\n" extra
+
+static void
+test_inside_alias(void **state)
+{
+	struct tmp *t = *state;
+	const struct config_peer *p;
+
+	/* Lines 7-10 o, 11-15 i. */
+	load_ok(t, GW TLS PEER("o", "inside_alias = 10.0.1.11\n")
+	    PLAIN("i", "reach = o\n"));
+	p = &t->cfg->peers[0];
+	assert_int_equal(p->inside_alias.ss.ss_family, AF_INET);
+	assert_int_equal(t->cfg->peers[1].nreach, 1);
+	load_ok(t, GW TLS PEER("o", "inside_alias = fd00::11\n")
+	    PLAIN("i", "reach = o\n"));
+	assert_int_equal(t->cfg->peers[0].inside_alias.ss.ss_family, AF_INET6);
+	assert_int_equal(t->cfg->peers[1].inside_alias.len, 0);
+
+	load_err(t, GW TLS PEER("o", "inside_alias = 10.0.1.11:4369\n"),
+	    ":10: inside_alias: \"10.0.1.11:4369\" is not an IP address (no"
+	    " port: the EPMD is on epmd_port)");
+	load_err(t, GW TLS PEER("o", "inside_alias = 127.0.1.9\n"),
+	    ":10: inside_alias: \"127.0.1.9\" must be an address of this host"
+	    " on the inside network (not loopback, not a wildcard)");
+	load_err(t, GW TLS PEER("o", "inside_alias = 10.0.1.11\n"),
+	    ":10: inside_alias: no kind plain [peer] has o in its reach:"
+	    " nothing would use this address");
+	load_err(t, GW TLS PLAIN("i", "inside_alias = 10.0.1.11\n"),
+	    ":11: inside_alias: a kind plain peer is inside: inside_alias"
+	    " belongs in the [peer] sections of the hosts its nodes reach");
+	load_err(t, GW TLS PEER("o", "") PLAIN("i", "reach = o\n"),
+	    ":14: reach: [peer o] has no inside_alias: kind plain nodes reach"
+	    " other hosts only through the address inside_alias names");
+	load_err(t, GW TLS PLAIN("j", "") PLAIN("i", "reach = j\n"),
+	    ":15: reach: [peer j] is kind plain too: plain hosts reach each"
+	    " other directly");
+	load_err(t, GW TLS PEER("o", "inside_alias = 10.0.1.11\n")
+	    PEER("p", "inside_alias = 10.0.1.11\n")
+	    PLAIN("i", "reach = o p\n"),
+	    ":14: inside_alias: [peer o] has the same inside_alias");
+	/* a native peer reaches inside nodes through the public EPMD */
+	load_err(t, GW TLS "[peer n]\nkind = native\naddress = 10.0.0.3\n"
+	    "hostnames = n\nreach = i\n" PLAIN("i", ""),
+	    ":11: reach: kind native nodes reach i through the public EPMD:"
+	    " set public_epmd and public_ports in [gateway]");
+	load_ok(t, "[gateway]\nhostnames = hostA\npublic_epmd = 10.0.0.1:4369\n"
+	    "public_ports = 4400-4409\n" TLS "[peer n]\nkind = native\n"
+	    "address = 10.0.0.3\nhostnames = n\nreach = i\n" PLAIN("i", ""));
+	assert_int_equal(t->cfg->peers[0].nreach, 1);
+}
+
 int
 main(void)
 {
@@ -245,6 +298,7 @@ main(void)
 		T(test_peer_kinds),
 		T(test_via),
 		T(test_reach),
+		T(test_inside_alias),
 #undef T
 	};
 

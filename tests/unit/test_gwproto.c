@@ -133,8 +133,17 @@ test_route_and_names_request(void **state)
 	assert_int_equal(msg.type, GW_NAMES);
 	assert_int_equal(msg.body_len, 0);
 
+	/* NAMES of a host behind a bastion: the host name is the body */
+	assert_int_equal(gw_encode_request(out, sizeof(out), GW_NAMES,
+	    "hostE.test"), 6 + 10);
+	parse_whole(out, 16, &msg);
+	assert_int_equal(msg.type, GW_NAMES);
+	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), 0);
+	assert_string_equal(name, "hostE.test");
+
 	/* misuse and invalid names encode nothing */
-	assert_int_equal(gw_encode_request(out, sizeof(out), GW_NAMES, "x"), 0);
+	assert_int_equal(gw_encode_request(out, sizeof(out), GW_PING, "x"), 0);
+	assert_int_equal(gw_encode_request(out, sizeof(out), GW_NAMES, ""), 0);
 	assert_int_equal(gw_encode_request(out, sizeof(out), GW_RESOLVE, NULL),
 	    0);
 	assert_int_equal(gw_encode_request(out, sizeof(out), GW_ROUTE, ""), 0);
@@ -579,8 +588,11 @@ test_body_name_bad(void **state)
 	make_msg(buf, GWPROTO_VERSION, GW_RESOLVE, body, GWPROTO_MAX_NAME + 1,
 	    &msg);
 	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), -1);
-	/* only RESOLVE and ROUTE carry a name, only in version 1 */
+	/* only RESOLVE and ROUTE carry a name (NAMES a host name), only in
+	 * version 1 */
 	make_msg(buf, GWPROTO_VERSION, GW_NAMES, body, 2, &msg);
+	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), 0);
+	make_msg(buf, GWPROTO_VERSION, GW_PING, body, 2, &msg);
 	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), -1);
 	make_msg(buf, GWPROTO_VERSION, GW_RESOLVE_REPLY, body, 2, &msg);
 	assert_int_equal(gw_body_name(&msg, name, sizeof(name), &why), -1);

@@ -50,6 +50,8 @@
 #   lib/raw.sh      raw bytes: raw_send, tcp_connects, tls_request,
 #                   gw_req_hex, epmd_* requests, capture_start/_stop
 #   lib/bulk.sh     BULK_SINK and send_stream: checksummed streams
+#   lib/mesh.sh     the four shapes of host in one cluster: mesh_setup,
+#                   mesh_bastion_start, host_of, mesh_on
 set -Eeuo pipefail
 [ "${DG_VERBOSE:-0}" = 1 ] && set -x
 
@@ -78,3 +80,5 @@ source "$DG_ROOT/tests/integration/lib/wire.sh"
 source "$DG_ROOT/tests/integration/lib/raw.sh"
 # shellcheck source=lib/bulk.sh
 source "$DG_ROOT/tests/integration/lib/bulk.sh"
+# shellcheck source=lib/mesh.sh
+source "$DG_ROOT/tests/integration/lib/mesh.sh"

@@ -192,6 +192,9 @@ apply_rules(struct config_parse *p)
 	}
 	if (config_rule_public(cfg, &key, p->why, sizeof(p->why)) == -1)
 		return config_fail(p, gw_line(p, key), key, "%s", p->why);
+	if (config_rule_status(cfg, p->why, sizeof(p->why)) == -1)
+		return config_fail(p, gw_line(p, "status_listen"),
+		    "status_listen", "%s", p->why);
 	return 0;
 }
 

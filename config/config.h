@@ -142,6 +142,10 @@ struct config {
 	unsigned link_ping_interval_ms;	/* PING on an idle pooled link to a
 					   peer gateway this often; 0 = off,
 					   else 1000..20000; default 10000 */
+	unsigned drain_timeout_ms;	/* SIGTERM: established tunnels run
+					   this long before they are closed;
+					   0 = stop at once, else
+					   1000..600000; default 30000 */
 	char **expose;			/* patterns of local alive names peers
 					   may reach; default "*" */
 	size_t nexpose;
@@ -168,6 +172,11 @@ struct config {
 					   default TLS1_2_VERSION */
 	char *state_file;		/* remembers allocated pinned ports
 					   (absolute path); NULL = none */
+	struct config_sockaddr status_listen; /* status endpoint: TCP, or
+					   AF_UNIX for unix:/PATH; len 0 =
+					   off (default) */
+	int status_allow_remote;	/* a non-loopback status_listen is
+					   allowed; default 0 */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */
@@ -197,6 +206,16 @@ int config_load(const char *path, struct config **out, char *err,
 
 /* Frees everything; NULL is a no-op. */
 void config_free(struct config *cfg);
+
+/*
+ * Returns 1 when peer I is of kind native and reaches inside hosts
+ * through this gateway's public EPMD, but [tls] cert names none of the
+ * host names of one of them: a native node checks the server certificate
+ * against the host it dials (OTP's default) and would refuse it.  Writes
+ * a one-line warning into MSG then; else returns 0.
+ */
+int config_native_gap(const struct config *cfg, size_t i, char *msg,
+    size_t len);
 
 /*
  * Returns 1 when no cookie covers peer I's nodes — neither [gateway] nor

@@ -283,6 +283,15 @@ int config_set_public_epmd(const struct config_key *k,
 int config_set_public_ports(const struct config_key *k,
     const struct config_setctx *ctx, const char *v);
 
+/* [gateway] status_listen (config_status.c): numeric ADDR:PORT or
+   unix:/ABSOLUTE/PATH (its directory must exist); "" = unset. */
+int config_set_status_listen(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v);
+
+/* Fails when status_listen is a TCP address beyond loopback and
+   status_allow_remote is not set. */
+int config_rule_status(const struct config *cfg, char *why, size_t whylen);
+
 /*
  * Value parsers used by config_load(), exported for callers (command-line
  * flags) and tests.  All are pure: they read S (NUL-terminated), write

@@ -24,6 +24,7 @@
 #define DEAD_PEER_MIN_MS	2000	/* keepalive idle is half: 1 s at least */
 #define PING_MIN_MS	1000
 #define PING_MAX_MS	20000	/* a pooled link lives 25 s idle (gwlink.c) */
+#define DRAIN_MIN_MS	1000
 #define BUFFER_MIN	4096
 #define BUFFER_MAX	(16 * 1024 * 1024)
 #define CONN_MAX	1000000
@@ -406,6 +407,15 @@ set_link_ping_interval(const struct config_key *k,
 	    "0 (off) or 1s..20s");
 }
 
+/* proxy/drain.c: how long SIGTERM lets established tunnels run. */
+static int
+set_drain_timeout(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	return set_duration_or_off(k, ctx, v, DRAIN_MIN_MS, TIMEOUT_MAX_MS,
+	    "0 (stop at once) or 1s..10m");
+}
+
 static int
 set_min_version(const struct config_key *k, const struct config_setctx *ctx,
     const char *v)
@@ -534,6 +544,8 @@ const struct config_key config_keys[] = {
 	    set_dead_peer_timeout },
 	{ "gateway", "link_ping_interval", "10s", 0,
 	    OFF(link_ping_interval_ms), set_link_ping_interval },
+	{ "gateway", "drain_timeout", "30s", 0, OFF(drain_timeout_ms),
+	    set_drain_timeout },
 	{ "gateway", "expose", "*", 0, 0, set_expose },
 	{ "gateway", "lockout_failures", "10", 0, 0, set_lockout_failures },
 	{ "gateway", "lockout_window", "60s", 0, OFF(lockout_window_ms),
@@ -552,6 +564,10 @@ const struct config_key config_keys[] = {
 	    set_min_version },
 	{ "gateway", "state_file", NULL, EMPTY, OFF(state_file),
 	    config_set_new_file },
+	{ "gateway", "status_listen", NULL, EMPTY, 0,
+	    config_set_status_listen },
+	{ "gateway", "status_allow_remote", "no", 0, OFF(status_allow_remote),
+	    set_bool },
 	{ "tls", "cert", NULL, REQ, OFF(cert), config_set_file },
 	{ "tls", "key", NULL, REQ | SECRET, OFF(key), config_set_file },
 	{ "tls", "ca", NULL, REQ, OFF(ca), config_set_file },

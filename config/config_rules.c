@@ -4,6 +4,7 @@
  * config_int.h and config.h.
  */
 #include "config/config_int.h"
+#include "crypto/ident.h"
 #include "proxy/util/sockaddr.h"
 
 #include <arpa/inet.h>
@@ -213,6 +214,36 @@ config_cookie_gap(const struct config *cfg, size_t i, char *msg, size_t len)
 		off = n > 0 && off + (size_t)n < len ? off + (size_t)n : len;
 	}
 	return 1;
+}
+
+int
+config_native_gap(const struct config *cfg, size_t i, char *msg, size_t len)
+{
+	const struct config_peer *p = &cfg->peers[i];
+
+	if (p->kind != PEER_KIND_NATIVE)
+		return 0;
+	for (size_t r = 0; r < p->nreach; r++) {
+		const struct config_peer *t = NULL;
+		int named = 0;
+		for (size_t j = 0; j < cfg->npeers; j++)
+			if (strcmp(cfg->peers[j].name, p->reach[r]) == 0)
+				t = &cfg->peers[j];
+		if (t == NULL)
+			continue;
+		for (size_t h = 0; h < t->nhostnames && !named; h++)
+			named = ident_file_names_host(cfg->cert,
+			    t->hostnames[h]) == 1;
+		if (!named) {
+			snprintf(msg, len, "peer %s reaches %s through the "
+			    "public EPMD, but [tls] cert names none of %s's "
+			    "host names: native nodes that check host names "
+			    "(OTP's default) will refuse it", p->name, t->name,
+			    t->name);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 const struct config_peer *

@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 /*
@@ -333,4 +337,51 @@ ident_primary(X509 *cert, char *buf, size_t len)
 	rc = copy_ident(buf, len, cn, (size_t)cnlen);
 	OPENSSL_free(cn);
 	return rc;
+}
+
+int
+ident_file_names_host(const char *path, const char *host)
+{
+	X509 *cert = NULL;
+	BIO *b;
+	int r = -1;
+
+	if ((b = BIO_new_file(path, "r")) != NULL &&
+	    (cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		r = X509_check_host(cert, host, strlen(host), 0, NULL) == 1;
+	X509_free(cert);
+	BIO_free(b);
+	ERR_clear_error();
+	return r;
+}
+
+int
+ident_file_expiry(const char *path, int64_t *not_after)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	X509 *x;
+	int64_t best = 0;
+	int found = 0;
+
+	if (bio == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		struct tm tm;
+
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
+			int64_t t = (int64_t)timegm(&tm);
+			if (!found || t < best)
+				best = t;
+			found = 1;
+		}
+		X509_free(x);
+	}
+	ERR_clear_error();	/* the end of the file reads as an error */
+	BIO_free(bio);
+	if (!found)
+		return -1;
+	*not_after = best;
+	return 0;
 }

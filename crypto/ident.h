@@ -10,10 +10,19 @@
 #define DISTGATE_IDENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <openssl/x509.h>
 
 /* Returns 1 if EXPECTED is one of CERT's identities, 0 if not. */
 int ident_match(X509 *cert, const char *expected);
+
+/*
+ * Returns 1 if the certificate in PEM file PATH is valid for host name
+ * HOST as a TLS client checks a server's (X509_check_host: SAN DNS names,
+ * wildcards as OpenSSL allows them), 0 if not, -1 if PATH holds no
+ * readable certificate.
+ */
+int ident_file_names_host(const char *path, const char *host);
 
 /*
  * Writes a one-line description for logs into BUF:
@@ -27,5 +36,13 @@ char *ident_describe(X509 *cert, char *buf, size_t len);
  * CN) into BUF.  Returns 0, or -1 if it has none.
  */
 int ident_primary(X509 *cert, char *buf, size_t len);
+
+/*
+ * Stores in *NOT_AFTER the earliest expiry (Unix time) of the PEM
+ * certificates in file PATH (a chain or a CA bundle: the first to expire
+ * ends its use).  Returns 0, or -1 when PATH cannot be read or holds no
+ * certificate (*NOT_AFTER untouched).
+ */
+int ident_file_expiry(const char *path, int64_t *not_after);
 
 #endif

@@ -12,6 +12,7 @@ PACKAGES=(
 	erlang-base erlang-ssl elixir
 	openssl iproute2 nftables tcpdump procps stunnel4 util-linux
 	clang libclang-rt-14-dev llvm-14	# make fuzz: libFuzzer, sanitizers, llvm-symbolizer
+	prometheus jq curl	# status endpoint scenarios: promtool check metrics/rules
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

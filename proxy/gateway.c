@@ -42,6 +42,9 @@ gateway_audit(struct gateway *gw, int quiet, enum reason code,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (reason_info(code)->verdict != VERDICT_OK &&
+	    (unsigned)code < RC_NREASONS)
+		gw->refusals[code]++;
 	if (quiet)
 		log_debug("%s", line);
 	else if (reason_info(code)->verdict == VERDICT_OK)
@@ -153,4 +156,19 @@ struct peer *
 gateway_peer(struct gateway *gw, size_t i)
 {
 	return i < gw->npeers ? gw->peers[i] : NULL;
+}
+
+void
+gateway_tls_result(struct gateway *gw, int client, int ok, uint64_t start_ms)
+{
+	uint64_t now = clock_ms();
+
+	client = client != 0;
+	if (!ok) {
+		gw->tls_failed[client]++;
+		return;
+	}
+	gw->tls_ok[client]++;
+	prom_hist_observe(&gw->tls_hs, now >= start_ms ?
+	    (double)(now - start_ms) / 1000.0 : 0.0);
 }

@@ -17,9 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
+#include "proxy/util/prom.h"
 #include "proxy/wire/reason.h"
 #include "proxy/wire/lockout.h"
 
@@ -35,6 +37,7 @@ struct cookie;
 struct pending;
 struct public;
 struct trust;
+struct status;
 
 #define GATEWAY_BANQ	8	/* bans started by one close, at most */
 
@@ -44,7 +47,9 @@ struct gateway {
 	struct registry *reg;
 	SSL_CTX *srv_ctx;
 	SSL_CTX *cli_ctx;
-	struct listener **listeners;	/* local EPMD + TLS */
+	struct listener **listeners;	/* the local EPMD's first (one per
+					   cfg->epmd_listen), then TLS and
+					   the public EPMD */
 	size_t nlisteners;
 	struct peer **peers;		/* parallel to cfg->peers */
 	size_t npeers;
@@ -74,6 +79,29 @@ struct gateway {
 	 * name: a bastion's inside lookups (bastion_pub.h), or NULL.
 	 * Returns 0 when it answers E itself, later; else -1. */
 	int (*public_miss)(struct epmd_conn *e, const char *alive);
+
+	/* What the status endpoint reports (status.h, report.h). */
+	struct status *status;		/* the endpoint, or NULL (off) */
+	time_t started;			/* Unix time of start */
+	uint64_t tls_ok[2];		/* handshakes done: [0] as server */
+	uint64_t tls_failed[2];		/* ... failed; [1] as client */
+	struct prom_hist tls_hs;	/* seconds of each one done */
+	uint64_t refusals[RC_NREASONS];	/* audit lines, verdict not ok */
+	int64_t cert_expiry;		/* [tls] cert notAfter, Unix time,
+					   0 unknown */
+	int64_t ca_expiry;		/* earliest notAfter in [tls] ca */
+	/* Reloads and draining: plain counters, 0 at start; the reload and
+	 * drain work sets them, the endpoint only reads them. */
+	unsigned long reloads_ok;	/* reloads applied */
+	unsigned long reloads_failed;	/* reloads refused (old config kept) */
+	time_t last_reload;		/* Unix time of the last one, 0 never */
+	int last_reload_failed;		/* 1 if that one failed */
+	/* Graceful stop (drain.h): set by the first SIGTERM. */
+	int draining;			/* 1 while draining */
+	uint64_t drain_start_ms;	/* monotonic, when it began */
+	unsigned drain_tunnels;		/* tunnels open when it began */
+	struct event *drain_timer;	/* drain_timeout, then the linger */
+	struct event *drain_check;	/* a tunnel closed: any left? */
 };
 
 /* Returns a new connection id (1, 2, ...). */
@@ -133,6 +161,14 @@ void gateway_audit(struct gateway *gw, int quiet, enum reason code,
  * started, else 0.
  */
 int gateway_failure(struct gateway *gw, const char *key);
+
+/*
+ * Counts the end of a TLS handshake as server (CLIENT 0: an inbound
+ * connection) or client (1: a link): OK 1 with its duration since
+ * START_MS (monotonic ms) in the histogram, else a failure.
+ */
+void gateway_tls_result(struct gateway *gw, int client, int ok,
+    uint64_t start_ms);
 
 /* Returns the struct peer of CFG peer index I. */
 struct peer *gateway_peer(struct gateway *gw, size_t i);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -16,6 +17,7 @@
 #include "crypto/cookie.h"
 #include "crypto/tls.h"
 #include "proxy/conn.h"
+#include "proxy/drain.h"
 #include "proxy/epmd.h"
 #include "proxy/bastion_pub.h"
 #include "proxy/gateway.h"
@@ -24,9 +26,11 @@
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
+#include "proxy/status.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
+#include "crypto/ident.h"
 #include "proxy/wire/lockout.h"
 #include "proxy/wire/pending.h"
 #include "proxy/wire/trust.h"
@@ -40,8 +44,17 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct gateway *gw = arg;
 
 	(void)what;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(gw->base, NULL);
+	switch (sig) {
+	case SIGTERM:		/* drains; a second one stops at once */
+		drain_start(gw);
+		return;
+	case SIGINT:
+		drain_stop_now(gw, "SIGINT");
+		return;
+	default:
+		log_info("signal %d: stopping", (int)sig);
+		event_base_loopexit(gw->base, NULL);
+	}
 }
 
 /* Opens listener WHAT on SA; DEAD_PEER_MS > 0 for one that other hosts
@@ -177,6 +190,7 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	memset(gw, 0, sizeof(*gw));
 	gw->base = base;
 	gw->cfg = cfg;
+	gw->started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < 3; i++) {
 		gw->sigev[i] = evsignal_new(base, sigs[i], on_signal, gw);
@@ -261,9 +275,17 @@ gateway_start(struct gateway *gw, struct event_base *base,
 				log_warnx("%s", msg);
 				gaps++;
 			}
+		for (size_t i = 0; i < cfg->npeers; i++)
+			if (config_native_gap(cfg, i, msg, sizeof(msg)))
+				log_warnx("%s", msg);
 		if (gaps == 0)
 			log_info("cookie digests are checked at the edge");
 	}
+	/* For the status endpoint: when the certificates stop working. */
+	(void)ident_file_expiry(cfg->cert, &gw->cert_expiry);
+	(void)ident_file_expiry(cfg->ca, &gw->ca_expiry);
+	if (status_start(gw, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -276,6 +298,8 @@ gateway_stop(struct gateway *gw)
 	    CONN_KIND_EPMD, CONN_KIND_LINK, CONN_KIND_EPMDC };
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		conn_close_all(gw, order[i], RC_SHUTDOWN, "gateway stopping");
+	status_free(gw->status);
+	drain_free(gw);
 	for (size_t i = 0; i < gw->npeers; i++)
 		peer_free(gw->peers[i]);
 	free(gw->peers);

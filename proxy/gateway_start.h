@@ -13,8 +13,8 @@ struct gateway;
 /*
  * Sets up everything for CFG on BASE: TLS contexts, cookies, lockout,
  * registry, listeners (local EPMD, TLS, public EPMD), peers and their
- * alias EPMDs, signal handlers (SIGINT, SIGTERM and SIGHUP stop the loop;
- * SIGPIPE ignored).  Returns 0, or -1 with a reason in ERR (then
+ * alias EPMDs, signal handlers (SIGTERM drains, drain.h; SIGINT stops
+ * the loop at once, SIGHUP stops it; SIGPIPE ignored).  Returns 0, or -1 with a reason in ERR (then
  * gateway_stop() cleans up).
  */
 int gateway_start(struct gateway *gw, struct event_base *base,

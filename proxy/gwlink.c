@@ -40,6 +40,9 @@ struct gwlink {
 	int direct;		/* TLS straight to a node: no request */
 	int spare;		/* opened by gwlink_warm(): pool it when up */
 	int pinging;		/* a PING is out (LINK_READY, no requester) */
+	int tls_done;		/* its TLS handshake is done */
+	uint64_t tls_ms;	/* when it started (monotonic) */
+	uint64_t ping_us;	/* when the PING went out (monotonic) */
 	uint64_t idle_since;	/* when its last request ended */
 	gwlink_cb *cb;
 	void *arg;
@@ -145,6 +148,14 @@ release(struct conn *c, enum reason code, const char *why)
 	char desc[320];
 
 	c->code = code;		/* for gwlink_code() in the callback */
+	if (code != RC_OK && code != RC_SHUTDOWN) {
+		if (c->state == LINK_TLS && !l->tls_done)
+			gateway_tls_result(c->gw, 1, 0, 0);
+		/* A link that never came up, or a peer gone silent. */
+		if (c->state < LINK_READY || l->pinging || code == RC_TIMEOUT ||
+		    code == RC_IO_ERROR || code == RC_LINK_FAILED)
+			l->p->link_state = PEER_LINK_DOWN;
+	}
 	if (code == RC_OK || code == RC_SHUTDOWN)
 		log_debug("link=%llu peer=%s closed: %s",
 		    (unsigned long long)c->id, l->p->cfg->name, why);
@@ -336,6 +347,7 @@ start_tls(struct gwlink *l, char *why, size_t len)
 		snprintf(why, len, "TLS setup failed");
 		return -1;
 	}
+	l->tls_ms = clock_ms();
 	conn_set_state(&l->c, LINK_TLS);
 	return 0;
 }
@@ -388,8 +400,12 @@ pong(struct gwlink *l, const struct gw_msg *m)
 		conn_close(&l->c, RC_LINK_FAILED, "bytes after PONG");
 		return 1;
 	}
-	log_debug("link=%llu peer=%s PONG", (unsigned long long)l->c.id,
-	    l->p->cfg->name);
+	l->p->rtt_us = clock_us() - l->ping_us;
+	l->p->rtt_at_ms = clock_ms();
+	l->p->link_state = PEER_LINK_UP;
+	log_debug("link=%llu peer=%s PONG after %lluus",
+	    (unsigned long long)l->c.id, l->p->cfg->name,
+	    (unsigned long long)l->p->rtt_us);
 	l->pinging = 0;
 	l->rlen = 0;
 	free(l->rbuf);
@@ -526,6 +542,8 @@ link_io(evutil_socket_t fd, short what, void *arg)
 			    RC_BAD_CERTIFICATE : RC_TLS_FAILED, why);
 			return;
 		}
+		l->tls_done = 1;
+		gateway_tls_result(l->c.gw, 1, 1, l->tls_ms);
 		if ((r = check_server(l, why, sizeof(why))) != RC_OK) {
 			conn_close(&l->c, (enum reason)r, why);
 			return;
@@ -535,6 +553,7 @@ link_io(evutil_socket_t fd, short what, void *arg)
 		    SSL_get_version(l->c.h.ssl), SSL_get_cipher_name(l->c.h.ssl),
 		    SSL_session_reused(l->c.h.ssl) ? " resumed" : "");
 		conn_set_state(&l->c, LINK_READY);
+		l->p->link_state = PEER_LINK_UP;
 		if (l->spare && l->cb == NULL) {
 			l->p->warming = NULL;
 			(void)pool(l, 1);
@@ -582,6 +601,7 @@ ping(struct gwlink *l)
 	l->wlen = gw_encode_request(l->wbuf, sizeof(l->wbuf), GW_PING, NULL);
 	l->req_type = GW_PING;
 	l->pinging = 1;
+	l->ping_us = clock_us();
 	log_debug("link=%llu peer=%s PING", (unsigned long long)l->c.id,
 	    l->p->cfg->name);
 	(void)exchange(l);
@@ -610,4 +630,16 @@ gwlink_handover(struct gwlink *l, struct half *dst, struct event_base *base,
 		r = -1;
 	gwlink_close(l, "handed over");
 	return r;
+}
+
+long
+gwlink_peer_index(const struct gwlink *l)
+{
+	return (long)l->p->idx;
+}
+
+int
+gwlink_is_idle(const struct gwlink *l)
+{
+	return l->c.state == LINK_IDLE;
 }

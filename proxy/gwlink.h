@@ -84,6 +84,11 @@ int gwlink_handover(struct gwlink *link, struct half *dst,
     struct event_base *base, void (*cb)(int, short, void *), void *arg,
     uint8_t *leftover, size_t cap, size_t *n);
 
+/* For reports: the index of LINK's peer in the config / 1 if LINK is
+ * pooled idle. */
+long gwlink_peer_index(const struct gwlink *link);
+int gwlink_is_idle(const struct gwlink *link);
+
 /* Closes an idle link (pool eviction, shutdown). */
 void gwlink_close(struct gwlink *link, const char *reason);
 

@@ -395,6 +395,8 @@ inbound_step(struct tunnel *t)
 			return conn_fail(&t->c, RC_TLS_FAILED,
 			    "TLS handshake failed: %s", t->c.h.err);
 		}
+		t->tls_done = 1;
+		gateway_tls_result(t->c.gw, 0, 1, t->c.start_ms);
 		if (check_identity(t) == -1)
 			return -1;
 		conn_set_state(&t->c, TUN_REQUESTS);

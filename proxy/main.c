@@ -12,6 +12,7 @@
 #include "proxy/gateway.h"
 #include "proxy/gateway_start.h"
 #include "proxy/inetrc.h"
+#include "proxy/statusc.h"
 #include "proxy/util/log.h"
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
@@ -30,7 +31,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: distgate [-c FILE] [-t | inetrc]\n"
+	    "usage: distgate [-c FILE] [-t | inetrc | status [--json]]\n"
 	    "\n"
 	    "A gateway for Erlang/Elixir distribution: the host's EPMD, and\n"
 	    "mutual TLS between hosts on one pinned port.\n"
@@ -39,6 +40,9 @@ usage(FILE *f)
 	    "  -t          check the configuration, print \"configuration OK\"\n"
 	    "  -d          log at debug level (overrides log_level)\n"
 	    "  inetrc      print the Erlang inetrc for this host's nodes\n"
+	    "  status      ask the running gateway (status_listen) for its\n"
+	    "              nodes, peers, tunnels and bans, as a table\n"
+	    "  --json      with status: print them as JSON\n"
 	    "  --version   print the version\n"
 	    "  --help      this text\n");
 }
@@ -49,10 +53,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_CONFIG;
-	int check = 0, debug = 0, ch, rc = 1;
+	int check = 0, debug = 0, json = 0, ch, rc = 1;
 	struct config *cfg = NULL;
 	struct event_base *base = NULL;
 	struct event *tick = NULL;
@@ -71,6 +76,9 @@ main(int argc, char **argv)
 		case 'd':
 			debug = 1;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -86,7 +94,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "inetrc") != 0)) {
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "inetrc") != 0 &&
+	    strcmp(argv[0], "status") != 0) || (json && (argc == 0 ||
+	    strcmp(argv[0], "status") != 0))) {
 		usage(stderr);
 		return 2;
 	}
@@ -95,12 +105,25 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		for (size_t i = 0; i < cfg->npeers; i++)
+		for (size_t i = 0; i < cfg->npeers; i++) {
 			if (config_cookie_gap(cfg, i, err, sizeof(err)))
 				printf("warning: %s\n", err);
+			if (config_native_gap(cfg, i, err, sizeof(err)))
+				printf("warning: %s\n", err);
+		}
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "status") == 0) {
+		rc = 0;
+		if (statusc_get(cfg, json ? "/status" : "/status.txt", stdout,
+		    err, sizeof(err)) == -1) {
+			fprintf(stderr, "distgate status: %s\n", err);
+			rc = 1;
+		}
+		config_free(cfg);
+		return rc;
 	}
 	if (argc == 1) {
 		rc = inetrc_write(stdout, cfg) == 0 ? 0 : 1;

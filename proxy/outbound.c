@@ -170,6 +170,8 @@ inside_port(struct peer_node *pn)
 
 	if (pn->il != NULL)
 		return 0;
+	if (p->gw->draining)
+		return -1;
 	sa_set_port((struct sockaddr *)&sa.ss, 0);
 	pn->il = listener_new(p->gw->base, (struct sockaddr *)&sa.ss, sa.len,
 	    "inside-node", inside_node_accept, pn, err, sizeof(err));
@@ -194,6 +196,11 @@ outbound_node_port(struct peer *p, const char *name, uint16_t remote_port,
 	char err[256];
 
 	if ((pn = peer_node_find(p, name)) == NULL) {
+		if (p->gw->draining) {
+			log_info("peer=%s node=%s: no alias port while "
+			    "draining", p->cfg->name, name);
+			return -1;
+		}
 		if ((pn = peer_node_add(p, name, remote_port)) == NULL)
 			return -1;
 		alias_sockaddr(p, 0, &sin);

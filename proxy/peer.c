@@ -47,6 +47,23 @@ peer_free(struct peer *p)
 	free(p);
 }
 
+void
+peer_stop_listening(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nnodes; i++) {
+		listener_free(p->nodes[i]->l);
+		p->nodes[i]->l = NULL;
+		listener_free(p->nodes[i]->il);
+		p->nodes[i]->il = NULL;
+	}
+	listener_free(p->epmd);
+	p->epmd = NULL;
+	listener_free(p->inside_epmd);
+	p->inside_epmd = NULL;
+}
+
 struct peer_node *
 peer_node_find(const struct peer *p, const char *name)
 {

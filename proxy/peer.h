@@ -53,7 +53,18 @@ struct peer {
 					   distgate older than PING): its
 					   idle links are not pinged */
 	SSL_SESSION *session;	/* for resumption on the next link */
+	/* For the status endpoint (report.h). */
+	uint64_t bytes_out, bytes_in;	/* of its tunnels closed so far */
+	uint64_t tunnels_done;		/* its tunnels closed once established */
+	int link_state;			/* PEER_LINK_*: how its last link went */
+	uint64_t rtt_us;		/* last PING round trip, 0 none yet */
+	uint64_t rtt_at_ms;		/* when it was measured (monotonic) */
 };
+
+#define PEER_LINK_UNKNOWN	0	/* no link has come up or failed yet */
+#define PEER_LINK_UP		1	/* the last link came up */
+#define PEER_LINK_DOWN		2	/* the last one failed, or a PING went
+					   unanswered */
 
 /* Sets up peer IDX of GW's config.  Returns the peer or NULL with a
  * reason in ERR. */
@@ -63,6 +74,10 @@ struct peer *peer_new(struct gateway *gw, size_t idx, char *err,
 /* Closes listeners and frees; NULL is a no-op.  Its links must be closed
  * first (they leave the pool as they close). */
 void peer_free(struct peer *p);
+
+/* Closes P's alias EPMD and alias node ports (the gateway drains): its
+ * remote nodes stay known, their ports closed; none opens again. */
+void peer_stop_listening(struct peer *p);
 
 /* Returns the remote node NAME, or NULL. */
 struct peer_node *peer_node_find(const struct peer *p, const char *name);

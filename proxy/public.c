@@ -199,7 +199,7 @@ public_node_up(struct public *pub, const char *name)
 	if (pub == NULL)
 		return;
 	cfg = pub->gw->cfg;
-	if (!policy_exposed_public(cfg, name))
+	if (!policy_exposed_public(cfg, name) || pub->gw->draining)
 		return;
 	if ((pn = find(pub, name)) == NULL) {
 		if ((port = allocate(pub, name)) == 0 ||
@@ -236,7 +236,7 @@ public_inside_port(struct public *pub, const char *alive, const char *peer,
 	}
 	if (pn->target == NULL && (pn->target = strdup(full)) == NULL)
 		return 0;
-	if (pn->l == NULL && open_pinned(pn) == -1)
+	if (pn->l == NULL && (pub->gw->draining || open_pinned(pn) == -1))
 		return 0;
 	return pn->port;
 }
@@ -251,6 +251,17 @@ public_node_down(struct public *pub, const char *name)
 	listener_free(pn->l);
 	pn->l = NULL;
 	log_info("public node=%s pinned port %u closed", name, pn->port);
+}
+
+void
+public_stop_listening(struct public *pub)
+{
+	if (pub == NULL)
+		return;
+	for (size_t i = 0; i < pub->n; i++) {
+		listener_free(pub->p[i]->l);
+		pub->p[i]->l = NULL;
+	}
 }
 
 uint16_t

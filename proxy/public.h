@@ -39,6 +39,10 @@ void public_node_down(struct public *pub, const char *name);
 uint16_t public_inside_port(struct public *pub, const char *alive,
     const char *peer, const char *full);
 
+/* Closes every pinned port (the gateway drains); none opens again.  NULL
+ * is a no-op. */
+void public_stop_listening(struct public *pub);
+
 /* Returns the pinned port open for NAME, or 0. */
 uint16_t public_port(const struct public *pub, const char *name);
 

@@ -291,6 +291,88 @@ dir_release(struct dir *d)
 	}
 }
 
+/* Reads per half and wake-up while closing, then a kick. */
+#define LINGER_READS	16
+
+/*
+ * TUN_CLOSING, one half H whose write side D ends: ends it, then reads and
+ * drops what comes until the far end closes.  *DONE is set once H has
+ * nothing more to give (EOF, or an error: the socket is finished either
+ * way).  Returns 1 if H should be read again without an event (OpenSSL
+ * holds more), else 0.
+ */
+static int
+linger_half(struct half *h, struct dir *d, unsigned *done)
+{
+	uint8_t scrap[16384];
+	ssize_t n;
+	int r;
+
+	if (!d->shut) {
+		r = d->shut_sent ? 0 : half_shutdown_wr(h);
+		if (r == 0) {
+			d->shut_sent = 1;
+			r = half_flush(h);
+		}
+		if (r == 0 || r == HALF_ERR)
+			d->shut = 1;	/* sent, or it never will be */
+		if (r == HALF_ERR)
+			*done = 1;
+	}
+	for (int i = 0; !*done && i < LINGER_READS; i++) {
+		n = half_read(h, scrap, sizeof(scrap));
+		if (n == HALF_AGAIN)
+			return 0;
+		if (n == 0 || n == HALF_ERR)
+			*done = 1;
+	}
+	return !*done;
+}
+
+/* The step of a tunnel in TUN_CLOSING.  Returns -1 (with the code
+ * splice_end() recorded) once both far ends closed, else 0. */
+static int
+linger_step(struct tunnel *t)
+{
+	unsigned ldone = t->local_done, rdone = t->remote_done;
+	int again;
+
+	again = linger_half(&t->local, &t->down, &ldone);
+	again |= linger_half(&t->c.h, &t->up, &rdone);
+	t->local_done = ldone;
+	t->remote_done = rdone;
+	if (t->local_done && t->remote_done)
+		return -1;
+	if (again)
+		tunnel_kick(t);
+	if (half_want(&t->local, !t->local_done, !t->down.shut) == -1 ||
+	    half_want(&t->c.h, !t->remote_done, !t->up.shut) == -1)
+		return conn_fail(&t->c, RC_INTERNAL, "event setup failed");
+	return 0;
+}
+
+void
+splice_end(struct tunnel *t, enum reason code, const char *why)
+{
+	struct dir *d[2] = { &t->up, &t->down };
+
+	if (t->c.state != TUN_ESTABLISHED) {
+		conn_close(&t->c, code, why);
+		return;
+	}
+	(void)conn_fail(&t->c, code, "%s", why);
+	/* The connection is cut: bytes of a half-sent message are of no use
+	 * to the node that would get them. */
+	for (int i = 0; i < 2; i++) {
+		d[i]->off = d[i]->len = 0;
+		d[i]->eof = 1;
+	}
+	conn_set_state(&t->c, TUN_CLOSING);
+	t->step = linger_step;
+	if (linger_step(t) == -1)
+		conn_close_failed(&t->c);
+}
+
 int
 splice_pump(struct tunnel *t)
 {

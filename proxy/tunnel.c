@@ -15,6 +15,7 @@
 #include "proxy/gateway.h"
 #include "proxy/guard.h"
 #include "proxy/gwlink.h"
+#include "proxy/peer.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/wire/gwproto.h"
@@ -24,7 +25,7 @@
 
 static const char *const state_names[TUN_NSTATES] = {
 	"new", "tls_accept", "requests", "node_connect", "route",
-	"handshake", "established",
+	"handshake", "established", "closing",
 };
 
 static int
@@ -45,6 +46,8 @@ transition_ok(int from, int to)
 		    from == TUN_REQUESTS;
 	case TUN_ESTABLISHED:
 		return from == TUN_HANDSHAKE;
+	case TUN_CLOSING:
+		return from == TUN_ESTABLISHED;
 	default:
 		return 0;
 	}
@@ -69,6 +72,8 @@ timeout_ms(const struct conn *c)
 	case TUN_ESTABLISHED:
 		/* Checked every half period against last_io. */
 		return cfg->idle_timeout_ms / 2;
+	case TUN_CLOSING:
+		return TUNNEL_LINGER_MS;
 	default:
 		return 0;
 	}
@@ -88,6 +93,12 @@ on_timeout(struct conn *c)
 			return;
 		}
 		conn_close(c, RC_TIMEOUT, "idle timeout");
+		return;
+	}
+	if (c->state == TUN_CLOSING) {
+		/* Keeps the code splice_end() gave. */
+		conn_close(c, c->code, "the far ends did not close in time "
+		    "after the gateway ended the connection");
 		return;
 	}
 	if (c->state == TUN_TLS_ACCEPT) {
@@ -176,6 +187,16 @@ release(struct conn *c, enum reason code, const char *why)
 	    (unsigned long long)c->bytes_out, (unsigned long long)c->bytes_in,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
 	count_failure(t, code);
+	if (!t->outbound && c->state == TUN_TLS_ACCEPT && !t->tls_done &&
+	    code != RC_SHUTDOWN)
+		gateway_tls_result(gw, 0, 0, 0);
+	if (t->peer_idx >= 0 && gateway_peer(gw, (size_t)t->peer_idx)) {
+		struct peer *p = gateway_peer(gw, (size_t)t->peer_idx);
+
+		p->bytes_out += c->bytes_out;
+		p->bytes_in += c->bytes_in;
+		p->tunnels_done += c->state == TUN_ESTABLISHED;
+	}
 	if (t->proved)		/* known good from its end, too */
 		guard_proved(gw, cfg->peers[t->peer_idx].identity,
 		    t->initiator);
@@ -191,6 +212,9 @@ release(struct conn *c, enum reason code, const char *why)
 	free(t->down.hs);
 	if (t->kick != NULL)
 		event_free(t->kick);
+	/* While draining, the loop stops once no tunnel is left (drain.h). */
+	if (gw->drain_check != NULL)
+		event_active(gw->drain_check, EV_TIMEOUT, 0);
 }
 
 static const struct conn_ops tunnel_ops = {

@@ -43,12 +43,16 @@ enum tunnel_state {
 	TUN_ROUTE,		/* outbound: waiting for a link and ROUTE */
 	TUN_HANDSHAKE,		/* distribution handshake being relayed */
 	TUN_ESTABLISHED,	/* byte pipe */
+	TUN_CLOSING,		/* ended by the gateway (splice_end): write
+				   sides shut, reads discarded until both
+				   far ends close */
 	TUN_NSTATES
 };
 
 #define TUNNEL_HS_CAP	(4 + 2048 + 64)	/* handshake staging per direction */
 #define TUNNEL_NAME_MAX	128		/* node names kept for logs */
 #define TUNNEL_FULL	1		/* tunnel_reserve(): no room yet */
+#define TUNNEL_LINGER_MS 2000		/* TUN_CLOSING: wait for the far ends */
 
 struct dir {
 	uint8_t *buf;		/* bytes waiting for the destination */
@@ -80,6 +84,10 @@ struct tunnel {
 	unsigned waiting:1;		/* inbound: a bastion lookup runs */
 	unsigned proved:1;		/* inbound: established, the initiator's
 					   cookie checked (guard.h) */
+	unsigned tls_done:1;		/* inbound: its TLS handshake is done */
+	unsigned local_done:1;		/* TUN_CLOSING: local half read to its
+					   end (or failed) */
+	unsigned remote_done:1;		/* ... and the remote half */
 	uint8_t btype;			/* its request: GW_RESOLVE/GW_ROUTE */
 	long bpeer;			/* its target peer index */
 	struct epmdc *query;		/* bastion: pending epmd lookup */

@@ -178,3 +178,21 @@ lockout_bans(const struct lockout *lo)
 {
 	return lo->bans;
 }
+
+size_t
+lockout_foreach_ban(const struct lockout *lo, uint64_t now,
+    void (*fn)(const char *key, uint64_t ms_left, void *arg), void *arg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < lo->n; i++) {
+		const struct entry *e = &lo->e[i];
+
+		if (e->until == 0 || now >= e->until)
+			continue;
+		n++;
+		if (fn != NULL)
+			fn(e->key, e->until - now, arg);
+	}
+	return n;
+}

@@ -43,4 +43,12 @@ size_t lockout_sweep(struct lockout *lo, uint64_t now);
 /* Counters for logs and tests. */
 unsigned long lockout_bans(const struct lockout *lo);
 
+/*
+ * Calls FN(KEY, MS_LEFT, ARG) for each key banned at NOW (a ban past its
+ * time is skipped, not lifted: this only reads) and returns how many
+ * there are; FN may be NULL to count them.
+ */
+size_t lockout_foreach_ban(const struct lockout *lo, uint64_t now,
+    void (*fn)(const char *key, uint64_t ms_left, void *arg), void *arg);
+
 #endif

@@ -52,6 +52,7 @@ assert_same_config(const struct config *a, const struct config *b)
 	assert_int_equal(a->idle_timeout_ms, b->idle_timeout_ms);
 	assert_int_equal(a->dead_peer_timeout_ms, b->dead_peer_timeout_ms);
 	assert_int_equal(a->link_ping_interval_ms, b->link_ping_interval_ms);
+	assert_int_equal(a->drain_timeout_ms, b->drain_timeout_ms);
 	assert_same_list(a->expose, a->nexpose, b->expose, b->nexpose);
 	assert_int_equal(a->lockout_failures, b->lockout_failures);
 	assert_int_equal(a->lockout_window_ms, b->lockout_window_ms);

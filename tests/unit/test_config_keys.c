@@ -115,6 +115,28 @@ test_gateway_values(void **state)
 	    "127.0.0.9:5000");
 }
 
+/* drain_timeout: 0 (no drain) or 1s..10m, 30s by default. */
+static void
+test_drain_timeout(void **state)
+{
+	struct tmp *t = *state;
+
+	load_ok(t, GW TLS);
+	assert_int_equal(t->cfg->drain_timeout_ms, 30000);
+	load_ok(t, GW "drain_timeout = 0\n" TLS);
+	assert_int_equal(t->cfg->drain_timeout_ms, 0);
+	load_ok(t, GW "drain_timeout = 1s\n" TLS);
+	assert_int_equal(t->cfg->drain_timeout_ms, 1000);
+	load_ok(t, GW "drain_timeout = 10m\n" TLS);
+	assert_int_equal(t->cfg->drain_timeout_ms, 600000);
+	load_err(t, GW "drain_timeout = 999ms\n", ":3: drain_timeout:"
+	    " 999ms is not in 0 (stop at once) or 1s..10m");
+	load_err(t, GW "drain_timeout = 11m\n", ":3: drain_timeout:"
+	    " 11m is not in 0 (stop at once) or 1s..10m");
+	load_err(t, GW "drain_timeout = soon\n", ":3: drain_timeout:"
+	    " \"soon\" is not a duration (250ms, 10s, 2m)");
+}
+
 static void
 test_access(void **state)
 {
@@ -227,6 +249,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_gateway_values),
+		T(test_drain_timeout),
 		T(test_access),
 		T(test_lockout),
 #undef T

@@ -401,6 +401,47 @@ test_sliding_many(void **state)
 	assert_int_equal(lockout_failure(lo, "K", T0), 1);
 }
 
+/* For test_foreach_ban: the keys seen and the time left of each. */
+struct seen {
+	char keys[4][32];
+	uint64_t left[4];
+	size_t n;
+};
+
+static void
+note_ban(const char *key, uint64_t ms_left, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 4) {
+		snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", key);
+		s->left[s->n++] = ms_left;
+	}
+}
+
+/* Only keys banned now are listed, with the time their ban has left;
+ * listing lifts nothing. */
+static void
+test_foreach_ban(void **state)
+{
+	struct lockout *lo = new_table(state, 2);
+	struct seen s;
+
+	assert_int_equal(lockout_foreach_ban(lo, T0, NULL, NULL), 0);
+	(void)lockout_failure(lo, "addr:A", T0);	/* one: not banned */
+	(void)lockout_failure(lo, "addr:B", T0);
+	assert_int_equal(lockout_failure(lo, "addr:B", T0 + 10), 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(lockout_foreach_ban(lo, T0 + 1010, note_ban, &s), 1);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.keys[0], "addr:B");
+	assert_int_equal(s.left[0], BAN - 1000);
+	/* Past its end the ban is not listed, though not yet lifted. */
+	assert_int_equal(lockout_foreach_ban(lo, T0 + 10 + BAN, NULL, NULL),
+	    0);
+	assert_int_equal(lockout_foreach_ban(lo, T0 + 9 + BAN, NULL, NULL), 1);
+}
+
 #define TEST(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -421,6 +462,7 @@ main(void)
 		TEST(test_sliding_straddle),
 		TEST(test_sliding_trickle),
 		TEST(test_sliding_many),
+		TEST(test_foreach_ban),
 	};
 
 	/* bans are logged; keep the test output readable */

@@ -610,6 +610,83 @@ test_halfclose_plain_remote_first(void **state)
 	halfclose(*state, 1, 0, FX_REMOTE_SIDE);
 }
 
+/* ---- 3b. the gateway ends a tunnel in order (drain) ---------------------- */
+
+/*
+ * splice_end(), as at drain_timeout: both ends had sent bytes the gateway
+ * had not read yet, yet both read an orderly end (a socketpair whose peer
+ * closes with unread bytes reads ECONNRESET, which fx_read() fails on);
+ * what was in flight is dropped; what the ends send afterwards is read and
+ * dropped; the tunnel closes with code shutdown once both ends closed.
+ */
+static void
+end_in_order(struct fx *f, int tls)
+{
+	struct script s;
+	uint8_t b[256];
+	size_t n;
+	char line[1024], v[64];
+
+	establish(f, &s, 1, tls, NULL);
+	fx_write(f, FX_LOCAL_SIDE, data_up, sizeof(data_up));
+	fx_write(f, FX_REMOTE_SIDE, data_down, sizeof(data_down));
+	splice_end(f->t, RC_SHUTDOWN, "drain_timeout reached");
+	fx_pump(f);
+	assert_true(fx_alive(f));
+	assert_int_equal(f->t->c.state, TUN_CLOSING);
+	n = 0;
+	assert_int_equal(fx_read(f, FX_LOCAL_SIDE, b, sizeof(b), &n), FX_EOF);
+	assert_int_equal(n, 0);
+	n = 0;
+	assert_int_equal(fx_read(f, FX_REMOTE_SIDE, b, sizeof(b), &n), FX_EOF);
+	assert_int_equal(n, 0);
+
+	fx_write(f, FX_LOCAL_SIDE, data_up, sizeof(data_up));
+	end_side(f, FX_LOCAL_SIDE);
+	fx_pump(f);
+	assert_true(fx_alive(f));
+	assert_true(f->t->local_done);
+	assert_false(f->t->remote_done);
+	end_side(f, FX_REMOTE_SIDE);
+	fx_pump(f);
+	fx_expect_close(f, "ok", "shutdown", line, sizeof(line));
+	assert_string_equal(fx_field(line, "reason", v, sizeof(v)),
+	    "drain_timeout reached");
+	fx_drop_ends(f);
+}
+
+static void
+test_end_in_order(void **state)
+{
+	end_in_order(*state, 1);
+}
+
+static void
+test_end_in_order_plain(void **state)
+{
+	end_in_order(*state, 0);
+}
+
+/* Ends that never close: the tunnel closes TUNNEL_LINGER_MS after
+ * splice_end(), still with the code it gave. */
+static void
+test_end_linger_bound(void **state)
+{
+	struct fx *f = *state;
+	struct script s;
+	char line[1024];
+	uint64_t ms;
+
+	establish(f, &s, 0, 1, NULL);
+	splice_end(f->t, RC_SHUTDOWN, "drain_timeout reached");
+	ms = fx_run_until_closed(f, TUNNEL_LINGER_MS + 3000);
+	assert_true(ms >= TUNNEL_LINGER_MS - 100);
+	assert_true(ms < TUNNEL_LINGER_MS + 1000);
+	fx_expect_close(f, "ok", "shutdown", line, sizeof(line));
+	assert_non_null(strstr(line, "did not close in time"));
+	fx_drop_ends(f);
+}
+
 /* ---- 4. close paths and their codes ------------------------------------ */
 
 /* Stopping the gateway closes an established tunnel with code shutdown;
@@ -1240,6 +1317,9 @@ main(void)
 		T(test_halfclose_remote_first),
 		T(test_halfclose_plain_local_first),
 		T(test_halfclose_plain_remote_first),
+		T(test_end_in_order),
+		T(test_end_in_order_plain),
+		T(test_end_linger_bound),
 		T(test_close_shutdown),
 		T(test_close_timeout),
 		T(test_close_malformed_garbage),

@@ -139,10 +139,11 @@ gw_ready() {
 	return 1
 }
 
-# gw_stop HOST [SIGNAL]: stop HOST's gateway (default TERM; KILL after
+# gw_stop HOST [SIGNAL]: stop HOST's gateway (default INT, which stops at
+# once; TERM drains for drain_timeout first, 30 s by default; KILL after
 # 5 s) and return its exit status.
 gw_stop() {
-	local h=$1 sig=${2:-TERM} pid=${DG_GW_PID[$1]:-} rc=0 i
+	local h=$1 sig=${2:-INT} pid=${DG_GW_PID[$1]:-} rc=0 i
 	[ -n "$pid" ] || fail "gw_stop $h: no gateway started"
 	# (stderr off: bash reports a signalled background job as "Killed")
 	{

@@ -1,5 +1,5 @@
 # distgate — plain GNU make.  Targets: all check check-sanitize fuzz demo
-# bench install clean.  Quiet unless V=1.  SANITIZER=address,undefined
+# bench install uninstall clean.  Quiet unless V=1.  SANITIZER=address,undefined
 # builds with sanitizers; BUILD names the object directory, DISTGATE the
 # binary.
 
@@ -8,7 +8,7 @@ BINDIR   ?= $(PREFIX)/sbin
 CC       ?= cc
 BUILD    ?= build
 DISTGATE ?= distgate
-PKGS     := libevent openssl inih
+PKGS     := libevent openssl inih libsystemd
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -17,7 +17,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP -D_GNU_SOURCE -I. \
             -DDISTGATE_VERSION='"$(VERSION)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lssl -lcrypto -linih)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent -lssl -lcrypto -linih -lsystemd)
 ifneq ($(SANITIZER),)
 CFLAGS   += -fsanitize=$(SANITIZER) -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -51,7 +51,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/bin/fuzz_%)
 
 .PHONY: all check check-sanitize unit integration demo deps bench bench-quick \
-        fuzz fuzz-build install clean
+        fuzz fuzz-build install uninstall clean
 
 all: $(DISTGATE)
 
@@ -66,12 +66,13 @@ $(BUILD)/libdistgate.a: $(LIB_OBJS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdistgate.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdistgate.a \
+	    -lcmocka $(LDLIBS)
 
 # Harnesses link libFuzzer's main; config's also stubs DNS (numeric
 # addresses only) and reuses the unit tests' config invariants (cmocka).
@@ -131,11 +132,51 @@ bench-quick: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./bench/run.sh --quick
 
+# install: the binary and distgate-pki, the man pages, the systemd unit
+# (its ExecStart pointed at BINDIR), proxy.ini.example, the docs and the
+# examples (release recipes, alert rules), under DESTDIR.
+# Nothing goes to /etc: the Debian package installs /etc/distgate/proxy.ini
+# as a conffile; elsewhere copy proxy.ini.example there.  uninstall
+# removes what install put.
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/distgate
+ifeq ($(PREFIX),/usr)
+UNITDIR  ?= /lib/systemd/system
+else
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+endif
+DOCS     := README.md $(wildcard docs/*.md)
+EXDIR    := $(DOCDIR)/examples
+RELEASE  := $(wildcard deploy/release/rel/*.eex)
+ALERTS   := $(wildcard deploy/prometheus/*.yml)
+
 install: $(DISTGATE)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(DISTGATE) $(DESTDIR)$(BINDIR)/distgate
+	install -m 0644 docs/man/distgate.8 $(DESTDIR)$(MANDIR)/man8/distgate.8
+	install -m 0644 docs/man/proxy.ini.5 $(DESTDIR)$(MANDIR)/man5/proxy.ini.5
+	sed 's|/usr/sbin/distgate|$(BINDIR)/distgate|' deploy/distgate.service \
+	    >$(DESTDIR)$(UNITDIR)/distgate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/distgate.service
+	install -m 0644 proxy.ini.example $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0755 deploy/distgate-pki $(DESTDIR)$(BINDIR)/distgate-pki
+	install -d $(DESTDIR)$(EXDIR)/release/rel $(DESTDIR)$(EXDIR)/prometheus
+	install -m 0644 $(RELEASE) $(DESTDIR)$(EXDIR)/release/rel/
+	install -m 0644 deploy/release/vm.args $(DESTDIR)$(EXDIR)/release/
+	install -m 0644 $(ALERTS) $(DESTDIR)$(EXDIR)/prometheus/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/distgate $(DESTDIR)$(MANDIR)/man8/distgate.8 \
+	    $(DESTDIR)$(MANDIR)/man5/proxy.ini.5 \
+	    $(DESTDIR)$(UNITDIR)/distgate.service \
+	    $(DESTDIR)$(BINDIR)/distgate-pki
+	rm -f $(DESTDIR)$(DOCDIR)/proxy.ini.example \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -rf $(DESTDIR)$(EXDIR)
+	-rmdir $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) distgate
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d $(FUZZ_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/proxy/main.d $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d)

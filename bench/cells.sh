@@ -221,6 +221,7 @@ gw_conf() {
 	listen = $ip:4370
 	log_level = info
 	max_connections = 4096
+	run_as_root = yes
 
 	[tls]
 	cert = $p/$h.crt

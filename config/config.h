@@ -177,6 +177,17 @@ struct config {
 					   off (default) */
 	int status_allow_remote;	/* a non-loopback status_listen is
 					   allowed; default 0 */
+	/* Reload and certificate lifecycle (proxy/reload.h). */
+	char *pid_file;			/* our pid, for `distgate reload`;
+					   NULL = none (default) */
+	unsigned cert_warn_days;	/* warn this many days before cert or
+					   CA expires; 0 = never; default 30 */
+	char *user;			/* started as root: drop to this user
+					   once listening; NULL = none */
+	char *group;			/* its group; NULL = the user's
+					   primary group */
+	int run_as_root;		/* 0/1: root without user is allowed;
+					   default 0 */
 
 	/* [tls] */
 	char *cert;			/* PEM chain; required */
@@ -249,6 +260,19 @@ int config_check_secret_file(const char *path, char *err, size_t errlen);
  * are wiped before returning; nothing is kept.
  */
 int config_check_cookie_file(const char *path, char *err, size_t errlen);
+
+/*
+ * Reload (config_reload.c).  Makes NEW fit the running OLD: peers of OLD
+ * (by name) keep their alias address, and peers only in NEW that would
+ * take one of those get another free one in alias_network (an explicit
+ * alias that collides is an error).  Keys that only a restart applies
+ * (listed in docs/configuration.md, "Reload") keep OLD's values in NEW;
+ * NOTE is called with each such key whose value differed.  Returns 0, or
+ * -1 with "file: [peer NAME]: alias: reason" in ERR.
+ */
+int config_reload_fit(struct config *nw, const struct config *old,
+    void (*note)(const char *key, void *arg), void *arg, char *err,
+    size_t errlen);
 
 /* Returns "gateway", "native" or "plain" for a PEER_KIND_*, else "?". */
 const char *config_peer_kind_name(int kind);

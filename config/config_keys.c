@@ -209,6 +209,23 @@ set_bool(const struct config_key *k, const struct config_setctx *ctx,
 	return 0;
 }
 
+/* user and group: an account name, looked up only at start-up (proxy/priv.c). */
+static int
+set_account(const struct config_key *k, const struct config_setctx *ctx,
+    const char *v)
+{
+	char **field = config_key_field(k, ctx);
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 32 || v[0] == '-' || !config_valid_name(v))
+		return why(ctx, "invalid account name \"%s\" (letters, digits,"
+		    " '-', '.', '_'; at most 32; not starting with '-')", v);
+	free(*field);
+	if ((*field = strdup(v)) == NULL)
+		return why(ctx, "out of memory");
+	return 0;
+}
+
 static int
 set_alias_network(const struct config_key *k,
     const struct config_setctx *ctx, const char *v)
@@ -323,6 +340,19 @@ set_lockout_failures(const struct config_key *k,
 	if (config_parse_uint(v, 0, LOCKOUT_MAX, &n) == -1)
 		return why(ctx, "\"%s\" is not a number 0..%d", v, LOCKOUT_MAX);
 	ctx->cfg->lockout_failures = (unsigned)n;
+	return 0;
+}
+
+static int
+set_cert_warn_days(const struct config_key *k,
+    const struct config_setctx *ctx, const char *v)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_parse_uint(v, 0, 3650, &n) == -1)
+		return why(ctx, "\"%s\" is not a number of days 0..3650", v);
+	ctx->cfg->cert_warn_days = (unsigned)n;
 	return 0;
 }
 
@@ -568,6 +598,12 @@ const struct config_key config_keys[] = {
 	    config_set_status_listen },
 	{ "gateway", "status_allow_remote", "no", 0, OFF(status_allow_remote),
 	    set_bool },
+	{ "gateway", "pid_file", NULL, EMPTY, OFF(pid_file),
+	    config_set_new_file },
+	{ "gateway", "cert_warn_days", "30", 0, 0, set_cert_warn_days },
+	{ "gateway", "user", NULL, 0, OFF(user), set_account },
+	{ "gateway", "group", NULL, 0, OFF(group), set_account },
+	{ "gateway", "run_as_root", "no", 0, OFF(run_as_root), set_bool },
 	{ "tls", "cert", NULL, REQ, OFF(cert), config_set_file },
 	{ "tls", "key", NULL, REQ | SECRET, OFF(key), config_set_file },
 	{ "tls", "ca", NULL, REQ, OFF(ca), config_set_file },

@@ -185,6 +185,9 @@ config_free(struct config *cfg)
 	config_free_list(cfg->expose, cfg->nexpose);
 	free(cfg->audit_file);
 	free(cfg->state_file);
+	free(cfg->pid_file);
+	free(cfg->user);
+	free(cfg->group);
 	free(cfg->cert);
 	free(cfg->key);
 	free(cfg->ca);

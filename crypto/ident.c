@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <time.h>
-
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -353,35 +351,4 @@ ident_file_names_host(const char *path, const char *host)
 	BIO_free(b);
 	ERR_clear_error();
 	return r;
-}
-
-int
-ident_file_expiry(const char *path, int64_t *not_after)
-{
-	BIO *bio = BIO_new_file(path, "r");
-	X509 *x;
-	int64_t best = 0;
-	int found = 0;
-
-	if (bio == NULL) {
-		ERR_clear_error();
-		return -1;
-	}
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		struct tm tm;
-
-		if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
-			int64_t t = (int64_t)timegm(&tm);
-			if (!found || t < best)
-				best = t;
-			found = 1;
-		}
-		X509_free(x);
-	}
-	ERR_clear_error();	/* the end of the file reads as an error */
-	BIO_free(bio);
-	if (!found)
-		return -1;
-	*not_after = best;
-	return 0;
 }

@@ -37,12 +37,4 @@ char *ident_describe(X509 *cert, char *buf, size_t len);
  */
 int ident_primary(X509 *cert, char *buf, size_t len);
 
-/*
- * Stores in *NOT_AFTER the earliest expiry (Unix time) of the PEM
- * certificates in file PATH (a chain or a CA bundle: the first to expire
- * ends its use).  Returns 0, or -1 when PATH cannot be read or holds no
- * certificate (*NOT_AFTER untouched).
- */
-int ident_file_expiry(const char *path, int64_t *not_after);
-
 #endif

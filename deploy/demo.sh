@@ -41,8 +41,10 @@ source "$root/tests/integration/lib.sh"
 ) 2>/dev/null &
 DG_PIDS+=("$!")
 if [ "${DEMO_KEEP:-0}" != 1 ]; then
+	# (set +e first: under errexit, "(exit $rc)" would end the trap there
+	# and skip dg_cleanup whenever the demo failed.)
 	# shellcheck disable=SC2154 # rc is set inside the trap
-	trap 'rc=$?; rm -rf "$DG_LOGDIR"; (exit $rc); dg_cleanup' EXIT
+	trap 'rc=$?; set +e; rm -rf "$DG_LOGDIR"; (exit $rc); dg_cleanup' EXIT
 else
 	echo "demo: logs in $DG_LOGDIR"
 fi

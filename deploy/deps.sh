@@ -13,6 +13,9 @@ PACKAGES=(
 	openssl iproute2 nftables tcpdump procps stunnel4 util-linux
 	clang libclang-rt-14-dev llvm-14	# make fuzz: libFuzzer, sanitizers, llvm-symbolizer
 	prometheus jq curl	# status endpoint scenarios: promtool check metrics/rules
+	libsystemd-dev	# sd_notify (proxy/notify.c)
+	systemd	# systemd-analyze: tests/systemd.sh checks deploy/distgate.service
+	mandoc dpkg-dev debhelper fakeroot lintian	# man page lint; the .deb and its test
 )
 
 # is_installed PKG: true when dpkg knows PKG as installed.

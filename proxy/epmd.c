@@ -127,6 +127,7 @@ accept_conn(struct gateway *gw, int fd, const struct sockaddr *sa,
 		return;
 	}
 	e->inside = remote == 2;
+	e->bsrc = e->bpeer = -1;
 	e->handle = handle;
 	e->arg = arg;
 	e->family = sa->sa_family;

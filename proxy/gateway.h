@@ -87,21 +87,26 @@ struct gateway {
 	uint64_t tls_failed[2];		/* ... failed; [1] as client */
 	struct prom_hist tls_hs;	/* seconds of each one done */
 	uint64_t refusals[RC_NREASONS];	/* audit lines, verdict not ok */
-	int64_t cert_expiry;		/* [tls] cert notAfter, Unix time,
-					   0 unknown */
-	int64_t ca_expiry;		/* earliest notAfter in [tls] ca */
-	/* Reloads and draining: plain counters, 0 at start; the reload and
-	 * drain work sets them, the endpoint only reads them. */
-	unsigned long reloads_ok;	/* reloads applied */
-	unsigned long reloads_failed;	/* reloads refused (old config kept) */
-	time_t last_reload;		/* Unix time of the last one, 0 never */
-	int last_reload_failed;		/* 1 if that one failed */
 	/* Graceful stop (drain.h): set by the first SIGTERM. */
 	int draining;			/* 1 while draining */
 	uint64_t drain_start_ms;	/* monotonic, when it began */
 	unsigned drain_tunnels;		/* tunnels open when it began */
 	struct event *drain_timer;	/* drain_timeout, then the linger */
 	struct event *drain_check;	/* a tunnel closed: any left? */
+	/* Reload and certificate lifecycle (reload.h).  For metrics: */
+	struct {
+		unsigned long ok;	/* reloads applied */
+		unsigned long failed;	/* refused: running config kept */
+		time_t last;		/* time of the last attempt, or 0 */
+		unsigned long revoked;	/* conns closed by reloads */
+		int last_failed;	/* 1 if the last one was refused */
+	} reloads;
+	time_t cert_expiry;		/* notAfter of [tls] cert, or 0 */
+	time_t ca_expiry;		/* earliest notAfter in [tls] ca */
+	struct config *cfg_owned;	/* cfg, when a reload loaded it (freed
+					   by the next reload or at stop);
+					   NULL: the caller's */
+	struct event *certtick;		/* the daily expiry check */
 };
 
 /* Returns a new connection id (1, 2, ...). */

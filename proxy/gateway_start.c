@@ -23,10 +23,12 @@
 #include "proxy/gateway.h"
 #include "proxy/inbound.h"
 #include "proxy/listener.h"
+#include "proxy/notify.h"
 #include "proxy/outbound.h"
 #include "proxy/peer.h"
 #include "proxy/public.h"
 #include "proxy/status.h"
+#include "proxy/reload.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/log.h"
 #include "proxy/util/sockaddr.h"
@@ -46,13 +48,21 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGTERM:		/* drains; a second one stops at once */
+		notify_stopping();
 		drain_start(gw);
 		return;
 	case SIGINT:
+		notify_stopping();
 		drain_stop_now(gw, "SIGINT");
+		return;
+	case SIGHUP:
+		notify_reloading();
+		(void)reload_run(gw);	/* logs and counts its outcome */
+		notify_ready();
 		return;
 	default:
 		log_info("signal %d: stopping", (int)sig);
+		notify_stopping();
 		event_base_loopexit(gw->base, NULL);
 	}
 }
@@ -247,11 +257,9 @@ gateway_start(struct gateway *gw, struct event_base *base,
 	if (cfg->public_epmd.len != 0) {
 		if ((gw->pub = public_new(gw, err, errlen)) == NULL)
 			return -1;
-		/* A bastion: native peers may reach inside nodes. */
-		for (size_t i = 0; i < cfg->npeers; i++)
-			if (cfg->peers[i].kind == PEER_KIND_NATIVE &&
-			    cfg->peers[i].nreach > 0)
-				gw->public_miss = bastion_pub_lookup;
+		/* A bastion's native peers may reach inside nodes (when
+		 * one has reach; a reload may add it). */
+		gw->public_miss = bastion_pub_lookup;
 		if (add_listener(gw, &cfg->public_epmd, "public-epmd",
 		    epmd_accept_public, cfg->dead_peer_timeout_ms, err,
 		    errlen) == -1)
@@ -282,8 +290,6 @@ gateway_start(struct gateway *gw, struct event_base *base,
 			log_info("cookie digests are checked at the edge");
 	}
 	/* For the status endpoint: when the certificates stop working. */
-	(void)ident_file_expiry(cfg->cert, &gw->cert_expiry);
-	(void)ident_file_expiry(cfg->ca, &gw->ca_expiry);
 	if (status_start(gw, err, errlen) == -1)
 		return -1;
 	return 0;

@@ -14,7 +14,7 @@ struct gateway;
  * Sets up everything for CFG on BASE: TLS contexts, cookies, lockout,
  * registry, listeners (local EPMD, TLS, public EPMD), peers and their
  * alias EPMDs, signal handlers (SIGTERM drains, drain.h; SIGINT stops
- * the loop at once, SIGHUP stops it; SIGPIPE ignored).  Returns 0, or -1 with a reason in ERR (then
+ * the loop at once; SIGHUP reloads, reload.h; SIGPIPE ignored).  Returns 0, or -1 with a reason in ERR (then
  * gateway_stop() cleans up).
  */
 int gateway_start(struct gateway *gw, struct event_base *base,

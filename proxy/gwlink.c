@@ -200,6 +200,12 @@ gwlink_close(struct gwlink *l, const char *reason)
 	conn_close(&l->c, RC_OK, reason);
 }
 
+struct peer *
+gwlink_peer(const struct conn *c)
+{
+	return ((const struct gwlink *)c)->p;
+}
+
 void
 gwlink_cancel(struct gwlink *l)
 {

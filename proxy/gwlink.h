@@ -21,6 +21,7 @@
 
 #include "proxy/wire/reason.h"
 
+struct conn;
 struct gw_msg;
 struct gwlink;
 struct half;
@@ -88,6 +89,8 @@ int gwlink_handover(struct gwlink *link, struct half *dst,
  * pooled idle. */
 long gwlink_peer_index(const struct gwlink *link);
 int gwlink_is_idle(const struct gwlink *link);
+/* Returns the peer of link C (a conn of kind CONN_KIND_LINK). */
+struct peer *gwlink_peer(const struct conn *c);
 
 /* Closes an idle link (pool eviction, shutdown). */
 void gwlink_close(struct gwlink *link, const char *reason);

@@ -1,8 +1,10 @@
-/* main.c — the distgate command: run, check a configuration, print inetrc. */
+/* main.c — the distgate command: run, check a configuration, print inetrc,
+ * reload the running gateway. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -13,25 +15,34 @@
 #include "proxy/gateway_start.h"
 #include "proxy/inetrc.h"
 #include "proxy/statusc.h"
+#include "proxy/reload.h"
+#include "proxy/notify.h"
+#include "proxy/priv.h"
 #include "proxy/util/log.h"
+#include "proxy/wire/registry.h"
 
 #define DEFAULT_CONFIG	"/etc/distgate/proxy.ini"
 
-/* Every second: the summaries of rate-limited log lines (log.h). */
+/* Every second: the summaries of rate-limited log lines (log.h), and the
+ * service manager's status line when it changed (notify.h). */
 static void
 on_log_tick(evutil_socket_t fd, short what, void *arg)
 {
+	const struct gateway *gw = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
 	log_rl_tick();
+	notify_status("%zu peer(s), %zu local node(s), connections: %u local,"
+	    " %u remote", gw->npeers, registry_count(gw->reg), gw->nlocal,
+	    gw->nremote);
 }
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: distgate [-c FILE] [-t | inetrc | status [--json]]\n"
+	    "usage: distgate [-c FILE] [-t | inetrc | reload | status [--json]]\n"
 	    "\n"
 	    "A gateway for Erlang/Elixir distribution: the host's EPMD, and\n"
 	    "mutual TLS between hosts on one pinned port.\n"
@@ -43,6 +54,8 @@ usage(FILE *f)
 	    "  status      ask the running gateway (status_listen) for its\n"
 	    "              nodes, peers, tunnels and bans, as a table\n"
 	    "  --json      with status: print them as JSON\n"
+	    "  reload      check the configuration and its files, then make\n"
+	    "              the running gateway (pid_file) reload it\n"
 	    "  --version   print the version\n"
 	    "  --help      this text\n");
 }
@@ -58,11 +71,12 @@ main(int argc, char **argv)
 	};
 	const char *path = DEFAULT_CONFIG;
 	int check = 0, debug = 0, json = 0, ch, rc = 1;
-	struct config *cfg = NULL;
+	struct config *cfg = NULL, *owned;
 	struct event_base *base = NULL;
 	struct event *tick = NULL;
 	struct timeval one = { 1, 0 };
 	struct gateway gw;
+	struct priv_plan plan;
 	char err[1024];
 
 	while ((ch = getopt_long(argc, argv, "c:tdhV", longopts, NULL)) != -1) {
@@ -95,13 +109,19 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "inetrc") != 0 &&
-	    strcmp(argv[0], "status") != 0) || (json && (argc == 0 ||
-	    strcmp(argv[0], "status") != 0))) {
+	    strcmp(argv[0], "status") != 0 && strcmp(argv[0], "reload") != 0) ||
+	    (json && (argc == 0 || strcmp(argv[0], "status") != 0))) {
 		usage(stderr);
 		return 2;
 	}
 	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (argc == 0 && priv_plan(cfg, geteuid(), getegid(), &plan, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		config_free(cfg);
 		return 1;
 	}
 	if (check) {
@@ -114,6 +134,19 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "reload") == 0) {
+		/* Checked as the gateway will load it: nothing is sent when
+		 * it would refuse. */
+		if (reload_check_files(cfg, err, sizeof(err)) == -1 ||
+		    reload_signal(cfg, err, sizeof(err)) == -1)
+			fprintf(stderr, "%s\n", err);
+		else {
+			printf("reload requested\n");
+			rc = 0;
+		}
+		config_free(cfg);
+		return rc;
 	}
 	if (argc == 1 && strcmp(argv[0], "status") == 0) {
 		rc = 0;
@@ -134,13 +167,31 @@ main(int argc, char **argv)
 	    cfg->syslog);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((tick = event_new(base, -1, EV_PERSIST, on_log_tick, NULL)) ==
+	memset(&gw, 0, sizeof(gw));
+	if ((tick = event_new(base, -1, EV_PERSIST, on_log_tick, &gw)) ==
 	    NULL || event_add(tick, &one) == -1)
 		fatalx("log timer setup failed");
 	if (gateway_start(&gw, base, cfg, err, sizeof(err)) == -1) {
 		log_error("start-up failed: %s", err);
 		goto done;
 	}
+	if (reload_init(&gw, err, sizeof(err)) == -1) {
+		log_error("start-up failed: %s", err);
+		goto done;
+	}
+	/* Every listener is bound and every file read: nothing more needs
+	 * root.  No connection has been served yet (the loop has not run). */
+	if (priv_drop(&plan, err, sizeof(err)) == -1) {
+		log_error("dropping privileges failed: %s", err);
+		goto done;
+	}
+	if (plan.drop)
+		log_info("running as user %s (uid %lu), group %s (gid %lu)",
+		    plan.user, (unsigned long)plan.uid, plan.group,
+		    (unsigned long)plan.gid);
+	else if (plan.as_root)
+		log_warnx("running as root (run_as_root = yes)");
+	notify_ready();
 	log_info("distgate %s started: %s, %zu peer(s)", DISTGATE_VERSION,
 	    cfg->name, cfg->npeers);
 	if (event_base_dispatch(base) == -1)
@@ -149,7 +200,10 @@ main(int argc, char **argv)
 		rc = 0;
 	log_info("stopped");
 done:
+	reload_fini(&gw);
+	owned = gw.cfg_owned;	/* what a reload loaded, in force till now */
 	gateway_stop(&gw);
+	config_free(owned);
 	/* What was suppressed since the last summary, and the counters. */
 	log_rl_flush();
 	event_free(tick);

@@ -181,8 +181,10 @@ net_port_exposed(uint16_t port, const char *root)
 	char p4[256], p6[256];
 	int found = 0, e4, e6;
 
+	/* /proc/self/net is /proc/net, and is still there when procfs is
+	 * mounted with subset=pid (systemd's ProcSubset=pid). */
 	if (root == NULL)
-		root = "/proc";
+		root = "/proc/self";
 	snprintf(p4, sizeof(p4), "%s/net/tcp", root);
 	snprintf(p6, sizeof(p6), "%s/net/tcp6", root);
 	e4 = scan_proc(p4, port, 0, &found);

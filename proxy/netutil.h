@@ -47,7 +47,9 @@ int net_dead_peer(int fd, unsigned timeout_ms);
  * Looks up TCP listening sockets on PORT in /proc/net/tcp and tcp6 of this
  * network namespace.  Returns 1 if one listens beyond loopback (wildcard or
  * a routable address), 0 if all are on loopback, -1 if none was found or
- * the files could not be read.  ROOT may name another /proc (tests).
+ * the files could not be read.  ROOT (default /proc/self, which works
+ * under procfs subset=pid too) may name another directory holding
+ * net/tcp and net/tcp6 (tests).
  */
 int net_port_exposed(uint16_t port, const char *root);
 

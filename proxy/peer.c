@@ -14,6 +14,13 @@
 struct peer *
 peer_new(struct gateway *gw, size_t idx, char *err, size_t errlen)
 {
+	return peer_new_in(gw, idx, &gw->cfg->peers[idx], err, errlen);
+}
+
+struct peer *
+peer_new_in(struct gateway *gw, size_t idx, const struct config_peer *pc,
+    char *err, size_t errlen)
+{
 	struct peer *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -22,7 +29,7 @@ peer_new(struct gateway *gw, size_t idx, char *err, size_t errlen)
 	}
 	p->gw = gw;
 	p->idx = idx;
-	p->cfg = &gw->cfg->peers[idx];
+	p->cfg = pc;
 	return p;
 }
 

@@ -71,6 +71,11 @@ struct peer {
 struct peer *peer_new(struct gateway *gw, size_t idx, char *err,
     size_t errlen);
 
+/* The same for section PC at index IDX of a configuration not yet in
+ * force (a reload; the caller points p->cfg at it once it is). */
+struct peer *peer_new_in(struct gateway *gw, size_t idx,
+    const struct config_peer *pc, char *err, size_t errlen);
+
 /* Closes listeners and frees; NULL is a no-op.  Its links must be closed
  * first (they leave the pool as they close). */
 void peer_free(struct peer *p);

@@ -255,6 +255,7 @@ tunnel_make(struct gateway *gw, int outbound, int budget, const char *src)
 	}
 	t->outbound = outbound != 0;
 	t->peer_idx = -1;
+	t->bpeer = -1;
 	if (src != NULL)
 		snprintf(t->rip, sizeof(t->rip), "%s", src);
 	t->step = no_step;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check.sh BIN... — the whole test suite: the layering check, unit binaries,
-# then integration.
+# check.sh BIN... — the whole test suite: the layering check, the PKI
+# helper's test (tests/pki.sh), the systemd unit (tests/systemd.sh), the
+# manual pages (man.sh), unit binaries, then integration.
 #
 # Integration scenarios need root and working network namespaces; without
 # them they are counted as skipped and the reason is printed.  The last
@@ -39,6 +40,17 @@ count() {
 echo "check: layers"
 "$here/layers.sh" | tee "$out"
 count layers
+
+# deploy/distgate-pki on the openssl command (no root needed).
+echo "check: pki helper"
+"$here/pki.sh" | tee "$out"
+count pki
+echo "check: systemd unit"
+"$here/systemd.sh" "${DG_BIN:-$root/distgate}" | tee "$out"
+count systemd
+echo "check: manual pages"
+"$here/man.sh" "${DG_BIN:-$root/distgate}" | tee "$out"
+count man
 
 echo "check: unit tests"
 "$here/unit/run.sh" "$@" | tee "$out"

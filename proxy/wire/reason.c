@@ -47,6 +47,12 @@ static const struct reason_info table[RC_NREASONS] = {
 	    "a connection not yet authenticated, closed to make room: every "
 	    "`max_pending` slot was taken and its source address held the "
 	    "most of them" },
+	[RC_REVOKED] = { "revoked", REF, 0,
+	    "an open connection that a reload's new configuration no longer "
+	    "allows: its peer was removed, its certificate is now revoked by "
+	    "the CRL, expired or no longer a peer's identity, its remote node "
+	    "name is outside the peer's new `nodes`, or it is hidden and "
+	    "`allow_hidden` was turned off" },
 	[RC_NODE_NOT_EXPOSED] = { "node_not_exposed", REF, 0,
 	    "the local node is outside `expose` / the peer's `local_nodes`" },
 	[RC_NO_SUCH_NODE] = { "no_such_node", REF, 0,

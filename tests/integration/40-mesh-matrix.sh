@@ -25,7 +25,7 @@ source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
 # global opens no link by itself: every link below is the one a ping made.
-DG_NODE_ARGS="-connect_all false"
+DG_ERL_ARGS="-connect_all false"
 
 A=a1@hostA.test
 B=b1@hostB.test

@@ -20,7 +20,7 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
-DG_NODE_ARGS="-kernel net_ticktime 6"
+DG_ERL_ARGS="-kernel net_ticktime 6"
 RUNS=${DG_MESH_RUNS:-20}
 BOUND_MS=10000
 

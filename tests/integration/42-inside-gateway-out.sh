@@ -18,7 +18,7 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 DG_NAMES=name
-DG_NODE_ARGS="-connect_all false"
+DG_ERL_ARGS="-connect_all false"
 
 A=a1@hostA.test
 B=b1@hostB.test

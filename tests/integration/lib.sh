@@ -16,11 +16,14 @@
 #   DG_NAMES    name (default: -name x@hostA.test) or sname (-sname x@hostA)
 #   DG_PLAIN    1: epmd instead of distgate, nodes reachable on the wire
 #   DG_NODE_LOOPBACK  0: nodes listen on every address (default: loopback)
-#   DG_NODE_ARGS  more erl flags for every node started, control nodes
-#               included (e.g. "-kernel net_ticktime 6"; words split on
-#               blanks)
+#   DG_ERL_ARGS  more erl flags (words split on blanks) for the nodes
+#               started while it is set: one node (DG_ERL_ARGS=...
+#               node_start), or every node, control nodes included, when
+#               the scenario sets it (e.g. "-kernel net_ticktime 6")
 #   DG_VERBOSE  1: trace every command (set -x)
 #   DG_LOG_LEVEL  the gateways' log_level (default: debug)
+#   DG_GW_USER  the gateways' user (they drop to it); default: none, and
+#               run_as_root = yes
 #
 # Every started process is recorded by PID; the EXIT trap stops them (TERM,
 # then KILL after a bound), kills anything else still carrying our tag or

@@ -232,6 +232,8 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->public_port_hi, 0);
 	assert_int_equal(c->public_min_version, TLS1_2_VERSION);
 	assert_null(c->state_file);
+	assert_null(c->pid_file);
+	assert_int_equal(c->cert_warn_days, 30);
 	assert_null(c->crl);
 	assert_int_equal(c->min_version, TLS1_3_VERSION);
 	assert_int_equal(c->nnodes, 0);
@@ -295,6 +297,7 @@ example_here(const struct tmp *t)
 {
 	static const char *const dirs[] = {
 		"/etc/distgate/", "/var/log/distgate/", "/var/lib/distgate/",
+		"/run/distgate/",
 	};
 	char *text = slurp("proxy.ini.example"), *next, prefix[80];
 

@@ -159,6 +159,8 @@ test_example(void **state)
 	assert_int_equal(t->cfg->public_port_lo, 4400);
 	assert_int_equal(t->cfg->public_port_hi, 4499);
 	assert_path(t, t->cfg->state_file, "ports.state");
+	assert_path(t, t->cfg->pid_file, "distgate.pid");
+	assert_int_equal(t->cfg->cert_warn_days, 30);
 	/* The optional peers: native hostN, plain hostI (which hostB may
 	   reach through us), hostJ through hostB. */
 	assert_int_equal(t->cfg->npeers, 4);

@@ -8,9 +8,11 @@
 # gw_config [--cert NAME] [--peers "HOST..."] HOST [LINE...]: write HOST's
 # INI to $DG_LOGDIR/gw-HOST.ini and print its path.  --cert picks another
 # certificate from the PKI (rogue, hostZ); --peers lists the peer sections
-# (default: every other host of ns_setup).  Extra LINEs go right after the
+# (default: every other host of ns_setup).  The gateway stays root
+# (run_as_root = yes), or drops to user DG_GW_USER when that is set.  Extra LINEs go right after the
 # [gateway] keys; a LINE "[section]" opens a section of its own.
 # Lines given with gw_peer_lines end the [peer] sections they are for.
+# DG_TLS_LINES (newline-separated) end the [tls] section.
 gw_config() {
 	local cert="" peers="" h p cfg ip
 	while :; do
@@ -34,6 +36,13 @@ gw_config() {
 		echo "hostnames = $h $h.test"
 		echo "listen = $ip:$DG_TLS_PORT"
 		echo "log_level = ${DG_LOG_LEVEL:-debug}"
+		# Started as root: drop to DG_GW_USER, else stay root (a
+		# gateway refuses root without one of the two).
+		if [ -n "${DG_GW_USER:-}" ]; then
+			echo "user = $DG_GW_USER"
+		else
+			echo "run_as_root = yes"
+		fi
 		for p in "$@"; do echo "$p"; done
 		[ "${DG_AUDIT_FILES:-0}" = 1 ] && echo "audit_file = $(audit_of "$h")"
 		echo
@@ -41,6 +50,11 @@ gw_config() {
 		echo "cert = $DG_PKI/$cert.crt"
 		echo "key = $DG_PKI/$cert.key"
 		echo "ca = $DG_PKI/ca.crt"
+		# More [tls] lines (e.g. "crl = FILE"), when a scenario sets
+		# DG_TLS_LINES (newline-separated).
+		if [ -n "${DG_TLS_LINES:-}" ]; then
+			printf '%s\n' "$DG_TLS_LINES"
+		fi
 		for p in $peers; do
 			echo
 			echo "[peer $p]"

@@ -66,7 +66,7 @@ wire_cmd() {
 	fi
 	[ "$hidden" = 1 ] && echo -hidden
 	# shellcheck disable=SC2086 # a word list
-	[ -n "${DG_NODE_ARGS:-}" ] && printf '%s\n' $DG_NODE_ARGS
+	[ -n "${DG_ERL_ARGS:-}" ] && printf '%s\n' $DG_ERL_ARGS
 	echo -noshell
 }
 

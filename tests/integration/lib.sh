@@ -16,6 +16,10 @@
 #   DG_NAMES    name (default: -name x@hostA.test) or sname (-sname x@hostA)
 #   DG_PLAIN    1: epmd instead of distgate, nodes reachable on the wire
 #   DG_NODE_LOOPBACK  0: nodes listen on every address (default: loopback)
+#   DG_ERL_ARGS  more erl flags (words split on blanks) for the nodes
+#               started while it is set: one node (DG_ERL_ARGS=...
+#               node_start), or every node, control nodes included, when
+#               the scenario sets it (e.g. "-kernel net_ticktime 6")
 #   DG_VERBOSE  1: trace every command (set -x)
 #   DG_LOG_LEVEL  the gateways' log_level (default: debug)
 #   DG_GW_USER  the gateways' user (they drop to it); default: none, and
@@ -32,12 +36,13 @@
 #   lib/assert.sh   step, pass, fail, skip, expect_eq/_match/_nomatch,
 #                   expect_file_lacks, wait_for, not, unq, now_ms
 #   lib/netns.sh    hosts as namespaces: require_root, ns_setup, in_ns,
-#                   host_ip, ip_tuple, listening, only_from (nftables)
+#                   host_ip, ip_tuple, host_addr_add, listening,
+#                   only_from (nftables)
 #   lib/pki.sh      throwaway CA and certificates (pki_setup, pki_leaf),
 #                   the run's cookie, cookie_new
 #   lib/procs.sh    spawn, stop_pids, tagged_pids; dg_cleanup and the traps
 #   lib/gateway.sh  gw_config, gw_start, gw_stop, gw_peer_lines, peer_*
-#                   sections, the hosts' inetrc
+#                   sections, the hosts' inetrc (inetrc_write)
 #   lib/logs.sh     gateway logs: log_mark, log_grep, expect_log,
 #                   expect_log_first, expect_no_log, audit_field, DG_ID
 #   lib/nodes.sh    nodes behind a gateway: node_start, node_stop,
@@ -48,6 +53,8 @@
 #   lib/raw.sh      raw bytes: raw_send, tcp_connects, tls_request,
 #                   gw_req_hex, epmd_* requests, capture_start/_stop
 #   lib/bulk.sh     BULK_SINK and send_stream: checksummed streams
+#   lib/mesh.sh     the four shapes of host in one cluster: mesh_setup,
+#                   mesh_bastion_start, host_of, mesh_on
 set -Eeuo pipefail
 [ "${DG_VERBOSE:-0}" = 1 ] && set -x
 
@@ -76,3 +83,5 @@ source "$DG_ROOT/tests/integration/lib/wire.sh"
 source "$DG_ROOT/tests/integration/lib/raw.sh"
 # shellcheck source=lib/bulk.sh
 source "$DG_ROOT/tests/integration/lib/bulk.sh"
+# shellcheck source=lib/mesh.sh
+source "$DG_ROOT/tests/integration/lib/mesh.sh"

@@ -1,7 +1,7 @@
 # gateway.sh — one distgate per host (or epmd, with DG_PLAIN=1): its INI
 # (gw_config, gw_peer_lines, and peer_native/plain/gateway/via sections
 # for gw_start), gw_start/gw_ready/gw_stop, and the inetrc its nodes use
-# (inetrc_of, plain_inetrc, alias_of).
+# (inetrc_of, plain_inetrc, inetrc_write, alias_of).
 
 # shellcheck shell=bash
 
@@ -83,6 +83,24 @@ plain_inetrc() {
 	for h in "${DG_HOSTS[@]}"; do
 		echo "{host, {${DG_NET//./,},$(host_index "$h")}, [\"$h\",\"$h.test\"]}."
 	done
+}
+
+# inetrc_write HOST [PEER=ADDR...]: write the inetrc of a host without
+# distgate (wire_host): every host of ns_setup by its wire address, except
+# each PEER given, which goes to ADDR (dotted; e.g. a bastion's address).
+inetrc_write() {
+	local h=$1 p a kv
+	shift
+	{
+		echo '{lookup,[file,native]}.'
+		for p in "${DG_HOSTS[@]}"; do
+			a=$(host_ip "$p")
+			for kv in "$@"; do
+				if [ "${kv%%=*}" = "$p" ]; then a=${kv#*=}; fi
+			done
+			echo "{host, {${a//./,}}, [\"$p\",\"$p.test\"]}."
+		done
+	} >"$(inetrc_of "$h")"
 }
 
 # alias_of HOST PEER: the address HOST's inetrc gives PEER (dotted).

@@ -1,6 +1,7 @@
 # netns.sh — hosts as network namespaces: host names, addresses and
 # namespaces (host_index, host_ip, ip_tuple, ns_of, in_ns), ns_setup (one
-# bridge, a veth per host), listening, and only_from (nftables).
+# bridge, a veth per host), host_addr_add, listening, and only_from
+# (nftables).
 
 # shellcheck shell=bash
 
@@ -78,6 +79,17 @@ ns_setup() {
 		DG_HOSTS+=("$h")
 	done
 	pki_setup
+}
+
+# host_addr_add HOST ADDR...: give HOST's eth0 more addresses on the test
+# network (secondary ones: HOST still sends from host_ip by default).
+host_addr_add() {
+	local h=$1 a
+	shift
+	for a in "$@"; do
+		ip -n "$(ns_of "$h")" addr add "$a/24" dev eth0 ||
+			fail "host_addr_add $h $a failed"
+	done
 }
 
 # listening HOST PORT: something in HOST listens on TCP PORT.

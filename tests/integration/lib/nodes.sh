@@ -55,7 +55,8 @@ node_cmd() {
 		erlargs+=" -kernel inet_dist_use_interface {127,0,0,1}"
 	fi
 	[ "$hidden" = 1 ] && erlargs+=" -hidden"
-	# Extra emulator flags for one node (e.g. "-connect_all false").
+	# Extra emulator flags: for one node (DG_ERL_ARGS=... node_start) or,
+	# set in the scenario, for every node, control nodes included.
 	[ -n "${DG_ERL_ARGS:-}" ] && erlargs+=" $DG_ERL_ARGS"
 	node_env "$h" "$n"
 	# A UTS namespace per node: -sname takes its host part from hostname.

@@ -17,13 +17,17 @@ pki_setup() {
 }
 DG_PKI=$DG_WORK/pki
 
-# pki_leaf HOST: HOST.crt/HOST.key from the run's CA (SAN HOST.test and
-# HOST, serverAuth + clientAuth), for hosts that pki_setup did not cover
-# (hostD...).  Does nothing when the certificate exists.
+# pki_leaf HOST [NAME...]: HOST.crt/HOST.key from the run's CA (SAN
+# HOST.test and HOST, then each NAME as one more SAN DNS, serverAuth +
+# clientAuth), for hosts that pki_setup did not cover (hostD...).  Does
+# nothing when the certificate exists.
 pki_leaf() {
-	local h=$1
+	local h=$1 san n
+	shift
 	pki_setup
 	[ -e "$DG_PKI/$h.crt" ] && return 0
+	san="DNS:$h.test,DNS:$h"
+	for n in "$@"; do san+=",DNS:$n"; done
 	(umask 077 && openssl req -x509 -new -newkey ec \
 	    -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	    -subj "/CN=$h.test" -CA "$DG_PKI/ca.crt" -CAkey "$DG_PKI/ca.key" \
@@ -31,7 +35,7 @@ pki_leaf() {
 	    -addext "basicConstraints=critical,CA:FALSE" \
 	    -addext "keyUsage=critical,digitalSignature" \
 	    -addext "extendedKeyUsage=serverAuth,clientAuth" \
-	    -addext "subjectAltName=DNS:$h.test,DNS:$h") 2>/dev/null ||
+	    -addext "subjectAltName=$san") 2>/dev/null ||
 		fail "pki_leaf: openssl could not make $h's certificate"
 	chmod 0644 "$DG_PKI/$h.crt"
 }

@@ -65,6 +65,8 @@ wire_cmd() {
 		printf '%s\n' -proto_dist inet_tls -ssl_dist_optfile "$opt"
 	fi
 	[ "$hidden" = 1 ] && echo -hidden
+	# shellcheck disable=SC2086 # a word list
+	[ -n "${DG_ERL_ARGS:-}" ] && printf '%s\n' $DG_ERL_ARGS
 	echo -noshell
 }
 

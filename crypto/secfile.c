@@ -1,33 +1,15 @@
 /* secfile.c — see secfile.h. */
 #include "crypto/secfile.h"
+#include "proxy/util/errf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-
-/* Formats a reason into ERR (when not NULL) and returns -1. */
-static int
-why(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 int
 secfile_open(const char *path, char *err, size_t errlen)
@@ -43,25 +25,25 @@ secfile_open(const char *path, char *err, size_t errlen)
 		/* ELOOP is also "too many links" on the way: tell them apart
 		 * (lstat only chooses the message). */
 		if (e == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			return why(err, errlen, "is a symbolic link");
-		return why(err, errlen, "%s", strerror(e));
+			return errf(err, errlen, "is a symbolic link");
+		return errf(err, errlen, "%s", strerror(e));
 	}
 	if (fstat(fd, &st) == -1) {
 		e = errno;
 		(void)close(fd);
-		return why(err, errlen, "%s", strerror(e));
+		return errf(err, errlen, "%s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode))
-		(void)why(err, errlen, "not a regular file");
+		(void)errf(err, errlen, "not a regular file");
 	else if (st.st_uid != 0 && st.st_uid != me)
-		(void)why(err, errlen, "owned by uid %lu (must be root or the "
+		(void)errf(err, errlen, "owned by uid %lu (must be root or the "
 		    "running user)", (unsigned long)st.st_uid);
 	else if (st.st_mode & (S_IRGRP | S_IROTH))
-		(void)why(err, errlen, "readable by group/other");
+		(void)errf(err, errlen, "readable by group/other");
 	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		(void)why(err, errlen, "writable by group/other");
+		(void)errf(err, errlen, "writable by group/other");
 	else if (st.st_mode & (S_IXGRP | S_IXOTH))
-		(void)why(err, errlen, "executable by group/other");
+		(void)errf(err, errlen, "executable by group/other");
 	else
 		return fd;
 	(void)close(fd);
@@ -94,7 +76,7 @@ secfile_read(const char *path, size_t max, size_t *lenp, char *err,
 	/* One byte more than MAX tells a file of MAX bytes from a longer
 	 * one, and holds the NUL. */
 	if ((buf = OPENSSL_malloc(max + 1)) == NULL) {
-		(void)why(err, errlen, "out of memory");
+		(void)errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	while (len <= max) {
@@ -104,13 +86,13 @@ secfile_read(const char *path, size_t max, size_t *lenp, char *err,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			(void)why(err, errlen, "%s", strerror(errno));
+			(void)errf(err, errlen, "%s", strerror(errno));
 			goto fail1;
 		}
 		len += (size_t)n;
 	}
 	if (len > max) {
-		(void)why(err, errlen, "larger than %zu bytes", max);
+		(void)errf(err, errlen, "larger than %zu bytes", max);
 		goto fail1;
 	}
 	buf[len] = '\0';

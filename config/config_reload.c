@@ -113,6 +113,18 @@ str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
+/* *NW takes *OLD's address when they differ, and NOTE hears of KEY. */
+static void
+keep_addr(struct config_sockaddr *nw, const struct config_sockaddr *old,
+    const char *key, void (*note)(const char *key, void *arg), void *arg)
+{
+	if (nw->len == old->len && memcmp(&nw->ss, &old->ss, old->len) == 0)
+		return;
+	*nw = *old;
+	if (note != NULL)
+		note(key, arg);
+}
+
 /* The keys only a restart applies: NW takes OLD's value of each, and
  * NOTE hears of each that differed.  Returns 0 or -1 (out of memory). */
 static int
@@ -154,32 +166,17 @@ keep_restart_keys(struct config *nw, const struct config *old,
 	KEEP(status_allow_remote, "status_allow_remote");
 #undef KEEP
 #undef KEEP_STR
-	if (nw->public_epmd.len != old->public_epmd.len ||
-	    memcmp(&nw->public_epmd.ss, &old->public_epmd.ss,
-	    old->public_epmd.len) != 0) {
-		nw->public_epmd = old->public_epmd;
-		if (note != NULL)
-			note("public_epmd", arg);
-	}
-	if (nw->status_listen.len != old->status_listen.len ||
-	    memcmp(&nw->status_listen.ss, &old->status_listen.ss,
-	    old->status_listen.len) != 0) {
-		nw->status_listen = old->status_listen;
-		if (note != NULL)
-			note("status_listen", arg);
-	}
+	keep_addr(&nw->public_epmd, &old->public_epmd, "public_epmd", note,
+	    arg);
+	keep_addr(&nw->status_listen, &old->status_listen, "status_listen",
+	    note, arg);
 	/* A running peer's inside alias listens where it did. */
 	for (size_t j = 0; j < nw->npeers; j++) {
 		const struct config_peer *o = old_peer(old, nw->peers[j].name);
-		struct config_peer *p = &nw->peers[j];
 
-		if (o != NULL && (p->inside_alias.len != o->inside_alias.len ||
-		    memcmp(&p->inside_alias.ss, &o->inside_alias.ss,
-		    o->inside_alias.len) != 0)) {
-			p->inside_alias = o->inside_alias;
-			if (note != NULL)
-				note("inside_alias", arg);
-		}
+		if (o != NULL)
+			keep_addr(&nw->peers[j].inside_alias, &o->inside_alias,
+			    "inside_alias", note, arg);
 	}
 	if (nw->nepmd_listen != old->nepmd_listen ||
 	    memcmp(nw->epmd_listen, old->epmd_listen,

@@ -209,6 +209,37 @@ on_epmd(void *arg, uint16_t port, uint8_t type, uint16_t high,
 		conn_close(&t->c, RC_INTERNAL, "event setup failed");
 }
 
+/*
+ * Asks inside peer TARGET for TYPE (RESOLVE or ROUTE of alive NAME, or
+ * NAMES, NAME then the host name a via peer needs, else NULL): its
+ * gateway over a link, else its epmd.  T waits for the answer (on_link or
+ * on_epmd).  Returns 0, or -1 when no request could start.
+ */
+static int
+ask_inside(struct tunnel *t, uint8_t type, long target, const char *name)
+{
+	const struct config *cfg = t->c.gw->cfg;
+	const struct config_peer *tp = &cfg->peers[target];
+	const struct sockaddr *sa = (const struct sockaddr *)&tp->addr.ss;
+
+	t->btype = type;
+	t->bpeer = target;
+	t->waiting = 1;
+	if (tp->kind == PEER_KIND_GATEWAY)
+		t->link = gwlink_request(gateway_peer(t->c.gw, (size_t)target),
+		    type, name, on_link, t);
+	else if (type == GW_NAMES)
+		t->query = epmdc_names(t->c.gw, sa, tp->addr.len,
+		    cfg->resolve_timeout_ms, on_epmd, t);
+	else
+		t->query = epmdc_port_please(t->c.gw, sa, tp->addr.len, name,
+		    cfg->resolve_timeout_ms, on_epmd, t);
+	if (t->link != NULL || t->query != NULL)
+		return 0;
+	t->waiting = 0;
+	return -1;
+}
+
 int
 bastion_request(struct tunnel *t, uint8_t type, const char *full)
 {
@@ -229,20 +260,8 @@ bastion_request(struct tunnel *t, uint8_t type, const char *full)
 		    GW_NOT_ALLOWED : GW_NO_SUCH_NODE, "no route to that host "
 		    "for this peer", type == GW_ROUTE, RC_NODE_NOT_EXPOSED);
 	}
-	const struct config_peer *tp = &cfg->peers[target];
-	t->btype = type;
-	t->bpeer = target;
-	t->waiting = 1;
-	if (tp->kind == PEER_KIND_GATEWAY)
-		t->link = gwlink_request(gateway_peer(t->c.gw, (size_t)target),
-		    type, alive, on_link, t);
-	else
-		t->query = epmdc_port_please(t->c.gw,
-		    (const struct sockaddr *)&tp->addr.ss, tp->addr.len, alive,
-		    cfg->resolve_timeout_ms, on_epmd, t);
-	if (t->link != NULL || t->query != NULL)
+	if (ask_inside(t, type, target, alive) == 0)
 		return 0;
-	t->waiting = 0;
 	return tunnel_refuse(t, type | 0x80, GW_UNREACHABLE, "inside host "
 	    "unreachable", type == GW_ROUTE, RC_UNREACHABLE);
 }
@@ -262,21 +281,9 @@ bastion_names(struct tunnel *t, const char *host)
 		    "no route to that host for this peer", 0,
 		    RC_NODE_NOT_EXPOSED);
 	}
-	const struct config_peer *tp = &cfg->peers[target];
-	t->btype = GW_NAMES;
-	t->bpeer = target;
-	t->waiting = 1;
-	if (tp->kind == PEER_KIND_GATEWAY)
-		t->link = gwlink_request(gateway_peer(t->c.gw, (size_t)target),
-		    GW_NAMES, tp->via != NULL ? tp->hostnames[0] : NULL,
-		    on_link, t);
-	else
-		t->query = epmdc_names(t->c.gw,
-		    (const struct sockaddr *)&tp->addr.ss, tp->addr.len,
-		    cfg->resolve_timeout_ms, on_epmd, t);
-	if (t->link != NULL || t->query != NULL)
+	if (ask_inside(t, GW_NAMES, target, cfg->peers[target].via != NULL ?
+	    cfg->peers[target].hostnames[0] : NULL) == 0)
 		return 0;
-	t->waiting = 0;
 	return tunnel_refuse(t, GW_NAMES_REPLY, GW_UNREACHABLE, "inside host "
 	    "unreachable", 0, RC_UNREACHABLE);
 }
